@@ -1,0 +1,145 @@
+import type { Selectable } from 'kysely'
+import type { AccountsTable } from '../db/schema.js'
+import type { EngineContext } from '../engine/context.js'
+import { normalizeAddress } from '../engine/addresses.js'
+import { PigeonholeError } from '../errors.js'
+import type { Account, ConsentMode, Page } from '../types.js'
+import { address as addressSchema } from '../validation/common.js'
+import { parseInput } from '../validation/parse.js'
+import {
+  type ListAccountsInput,
+  listInput,
+  type RegisterInput,
+  registerInput,
+  type UpdateAccountInput,
+  updateInput,
+} from './schemas.js'
+
+export function toAccount(row: Selectable<AccountsTable>): Account {
+  return {
+    address: row.address,
+    displayName: row.display_name,
+    consent: row.consent as ConsentMode,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    version: Number(row.version),
+  }
+}
+
+/** Register, read, list, update and remove the addresses of this engine. */
+export class Accounts {
+  readonly #ctx: EngineContext
+
+  constructor(ctx: EngineContext) {
+    this.#ctx = ctx
+  }
+
+  /** Registers a new local address; `already_exists` if it is taken. */
+  async register(input: RegisterInput): Promise<Account> {
+    const parsed = parseInput(registerInput, input, 'accounts.register')
+    const address = this.#local(parsed.address, 'address')
+    return this.#ctx.write(async (tx) => {
+      const existing = await tx.db
+        .selectFrom('accounts')
+        .select('address')
+        .where('address', '=', address)
+        .executeTakeFirst()
+      if (existing) {
+        throw new PigeonholeError('already_exists', `accounts.register: address "${address}" is already registered`, { address })
+      }
+      const row = {
+        address,
+        display_name: parsed.displayName ?? null,
+        consent: parsed.consent ?? 'open',
+        created_at: tx.now,
+        updated_at: tx.now,
+        version: 1,
+      }
+      await tx.db.insertInto('accounts').values(row).execute()
+      tx.emit({ type: 'account.registered', owner: address, data: { consent: row.consent } })
+      return toAccount(row)
+    })
+  }
+
+  /** The account, or null when the address is not registered. */
+  async get(address: string): Promise<Account | null> {
+    const local = this.#local(parseInput(addressSchema, address, 'accounts.get', 'address'), 'address')
+    const row = await this.#ctx.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('address', '=', local)
+      .executeTakeFirst()
+    return row ? toAccount(row) : null
+  }
+
+  /** Accounts in address order, `limit` at a time (default 100). */
+  async list(input?: ListAccountsInput): Promise<Page<Account>> {
+    const parsed = parseInput(listInput, input, 'accounts.list') ?? {}
+    const size = parsed.limit ?? 100
+    let query = this.#ctx.db.selectFrom('accounts').selectAll().orderBy('address').limit(size + 1)
+    if (parsed.cursor !== undefined) query = query.where('address', '>', parsed.cursor)
+    const rows = await query.execute()
+    const items = rows.slice(0, size).map(toAccount)
+    return {
+      items,
+      nextCursor: rows.length > size ? items[items.length - 1]!.address : null,
+      prevCursor: null,
+    }
+  }
+
+  /** Changes the display name or consent mode; version goes up by one. */
+  async update(input: UpdateAccountInput): Promise<Account> {
+    const parsed = parseInput(updateInput, input, 'accounts.update')
+    const address = this.#local(parsed.address, 'address')
+    return this.#ctx.write(async (tx) => {
+      const row = await tx.db.selectFrom('accounts').selectAll().where('address', '=', address).executeTakeFirst()
+      if (!row) throw notFound(address, 'accounts.update')
+      const next = {
+        ...row,
+        display_name: parsed.displayName === undefined ? row.display_name : parsed.displayName,
+        consent: parsed.consent ?? row.consent,
+        updated_at: tx.now,
+        version: Number(row.version) + 1,
+      }
+      await tx.db
+        .updateTable('accounts')
+        .set({ display_name: next.display_name, consent: next.consent, updated_at: next.updated_at, version: next.version })
+        .where('address', '=', address)
+        .execute()
+      tx.emit({ type: 'account.updated', owner: address, data: { consent: next.consent } })
+      return toAccount(next)
+    })
+  }
+
+  /**
+   * Removes the account, its box entries, counts and thread memberships. Messages it sent
+   * stay: others still hold them.
+   */
+  async remove(address: string): Promise<void> {
+    const local = this.#local(parseInput(addressSchema, address, 'accounts.remove', 'address'), 'address')
+    await this.#ctx.write(async (tx) => {
+      const deleted = await tx.db.deleteFrom('accounts').where('address', '=', local).executeTakeFirst()
+      if (Number(deleted.numDeletedRows) === 0) throw notFound(local, 'accounts.remove')
+      await tx.db.deleteFrom('box_entries').where('owner', '=', local).execute()
+      await tx.db.deleteFrom('box_counts').where('owner', '=', local).execute()
+      await tx.db.deleteFrom('thread_participants').where('address', '=', local).execute()
+      tx.emit({ type: 'account.removed', owner: local })
+    })
+  }
+
+  #local(address: string, field: string): string {
+    const normalized = normalizeAddress(address, this.#ctx.peerId)
+    if (normalized.includes('@')) {
+      throw new PigeonholeError(
+        'invalid_input',
+        `${field}: expected a local address (no @, or @${this.#ctx.peerId}), got "${address}"`,
+        { field, expected: 'a local address', got: address },
+      )
+    }
+    return normalized
+  }
+}
+
+export function notFound(address: string, where: string): PigeonholeError {
+  return new PigeonholeError('not_found', `${where}: no account "${address}"`, { address })
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod'
+import { address, limit } from '../validation/common.js'
+
+export const consentMode = z.enum(['open', 'opt-in', 'requests'])
+
+export const registerInput = z.strictObject({
+  address,
+  displayName: z.string().max(200).nullish(),
+  consent: consentMode.optional(),
+})
+
+export const updateInput = z.strictObject({
+  address,
+  displayName: z.string().max(200).nullish(),
+  consent: consentMode.optional(),
+})
+
+export const listInput = z
+  .strictObject({
+    limit: limit.optional(),
+    /** The last address of the previous page. */
+    cursor: z.string().min(1).optional(),
+  })
+  .optional()
+
+export type RegisterInput = z.input<typeof registerInput>
+export type UpdateAccountInput = z.input<typeof updateInput>
+export type ListAccountsInput = z.input<typeof listInput>

@@ -1,0 +1,37 @@
+import { notFound } from '../accounts/accounts.js'
+import type { EngineContext } from '../engine/context.js'
+import { normalizeAddress } from '../engine/addresses.js'
+import type { BoxCount, BoxSummary } from '../types.js'
+import { address } from '../validation/common.js'
+import { parseInput } from '../validation/parse.js'
+
+/** Boxes every account has, listed first. */
+export const knownBoxes: readonly string[] = ['inbox', 'sent']
+
+/** The owner's boxes and their counts, read from the kept totals: O(boxes), not O(messages). */
+export class Boxes {
+  readonly #ctx: EngineContext
+
+  constructor(ctx: EngineContext) {
+    this.#ctx = ctx
+  }
+
+  /** Every box of the owner with total and unread: inbox, sent, then custom boxes by name. */
+  async list(owner: string): Promise<BoxSummary[]> {
+    const name = normalizeAddress(parseInput(address, owner, 'boxes.list', 'owner'), this.#ctx.peerId)
+    const [account, rows] = await Promise.all([
+      this.#ctx.db.selectFrom('accounts').select('address').where('address', '=', name).executeTakeFirst(),
+      this.#ctx.db.selectFrom('box_counts').select(['box', 'total', 'unread']).where('owner', '=', name).execute(),
+    ])
+    if (!account) throw notFound(name, 'boxes.list')
+    const byName = new Map(rows.map((r) => [r.box, { total: Number(r.total), unread: Number(r.unread) }]))
+    const custom = [...byName.keys()].filter((b) => !knownBoxes.includes(b)).sort()
+    return [...knownBoxes, ...custom].map((box) => ({ name: box, ...(byName.get(box) ?? { total: 0, unread: 0 }) }))
+  }
+
+  /** `{ inbox: { total, unread }, sent: {...}, <custom>: {...} }` for the owner. */
+  async counts(owner: string): Promise<Record<string, BoxCount>> {
+    const boxes = await this.list(owner)
+    return Object.fromEntries(boxes.map(({ name, total, unread }) => [name, { total, unread }]))
+  }
+}

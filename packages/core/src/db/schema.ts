@@ -1,0 +1,94 @@
+import type { Generated } from 'kysely'
+
+/** JSON stored as text (SQLite) or jsonb (PostgreSQL); core writes strings, reads either. */
+export type JsonColumn = string
+
+/** A registered address on this engine. */
+export interface AccountsTable {
+  address: string
+  display_name: string | null
+  consent: string
+  created_at: number
+  updated_at: number
+  version: number
+}
+
+/** Shared message content, stored once. */
+export interface MessagesTable {
+  id: string
+  sender: string | null
+  recipients: JsonColumn
+  content: JsonColumn
+  content_type: string | null
+  attachments: JsonColumn
+  thread_id: string | null
+  broadcast: number
+  created_at: number
+  updated_at: number
+  version: number
+  /** `sender` or '' for system messages, so the unique index also covers them. */
+  idem_sender: string
+  idempotency_key: string | null
+  payload_hash: string | null
+  retracted_at: number | null
+}
+
+/** Per-owner state of one message: which box, read or not, its own version. */
+export interface BoxEntriesTable {
+  owner: string
+  message_id: string
+  /** 'received' or 'sent': a message to oneself has one entry of each. */
+  role: string
+  box: string
+  created_at: number
+  updated_at: number
+  version: number
+  read_at: number | null
+  /** First time read; kept when marked unread again (the sender's read receipt). */
+  seen_at: number | null
+  deleted_at: number | null
+}
+
+/** Live totals per owner and box, kept in the same transaction as every change. */
+export interface BoxCountsTable {
+  owner: string
+  box: string
+  total: number
+  unread: number
+}
+
+export interface ThreadsTable {
+  id: string
+  subject: string
+  created_by: string | null
+  created_at: number
+  updated_at: number
+  closed_at: number | null
+  version: number
+}
+
+export interface ThreadParticipantsTable {
+  thread_id: string
+  address: string
+}
+
+/** The outbox: one row per change, written in the change's transaction. */
+export interface EventsTable {
+  cursor: Generated<number>
+  type: string
+  owner: string | null
+  message_id: string | null
+  entry_role: string | null
+  data: JsonColumn
+  created_at: number
+}
+
+export interface Database {
+  accounts: AccountsTable
+  messages: MessagesTable
+  box_entries: BoxEntriesTable
+  box_counts: BoxCountsTable
+  threads: ThreadsTable
+  thread_participants: ThreadParticipantsTable
+  events: EventsTable
+}

@@ -1,0 +1,104 @@
+import { Accounts } from './accounts/accounts.js'
+import { Boxes } from './boxes/boxes.js'
+import { migrateToLatest } from './db/migrate.js'
+import { EngineContext, defaultLimits, type Limits } from './engine/context.js'
+import { systemClock, ulidIds } from './engine/ids.js'
+import { PigeonholeError } from './errors.js'
+import { EventHub } from './events/event-hub.js'
+import { EventPoller } from './events/event-poller.js'
+import { newestCursor, readEventsAfter } from './events/queries.js'
+import { Messages } from './messages/messages.js'
+import type { Store } from './store-port.js'
+import { Threads } from './threads/threads.js'
+import type { Clock, Difference, IdGenerator, PigeonholeEvent } from './types.js'
+import type { Observable } from 'rxjs'
+import { verify } from './verify/verify.js'
+
+export interface PigeonholeOptions {
+  /** Where everything is kept: `sqliteStore(...)`, `postgresStore(...)`. */
+  store: Store
+  /** Time source in ms since the epoch. Default: `Date.now`. */
+  clock?: Clock
+  /** Id source. Default: ULIDs prefixed by kind (`msg_01JD...`), seeded by `clock`. */
+  ids?: IdGenerator
+  /** This engine's peer id: `alice@<peerId>` is the local `alice`. Default: 'local'. */
+  peerId?: string
+  /** Limits; each has a documented default (see `Limits`). */
+  limits?: Partial<Limits>
+}
+
+/** The engine: facades over one store, and the stream of everything that happens. */
+export interface Pigeonhole {
+  readonly accounts: Accounts
+  readonly messages: Messages
+  readonly boxes: Boxes
+  readonly threads: Threads
+  /** Every committed event after open, once each, in cursor order. */
+  readonly events$: Observable<PigeonholeEvent>
+  readonly events: {
+    /** Stored events after `cursor` (0: from the start), then live ones; no gap, no duplicate. */
+    since(cursor: number): Observable<PigeonholeEvent>
+    /** The cursor of the newest event this engine has emitted. */
+    readonly lastCursor: number
+  }
+  /** Recounts what is kept incrementally; returns the differences (empty when all is well). */
+  verify(): Promise<Difference[]>
+  /** Completes `events$` and closes the store. */
+  close(): Promise<void>
+}
+
+/** Opens an engine on a store: runs migrations, then returns the facades. */
+export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeonhole> {
+  const { store } = options
+  if (!store || typeof store.transaction !== 'function') {
+    throw new PigeonholeError('invalid_input', 'openPigeonhole: store: expected a store such as sqliteStore({ path }), got ' + typeof store, {
+      field: 'store',
+    })
+  }
+  const limits = { ...defaultLimits, ...options.limits }
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new PigeonholeError('invalid_input', `openPigeonhole: limits.${name}: expected a positive integer, got ${String(value)}`, {
+        field: `limits.${name}`,
+      })
+    }
+  }
+  await migrateToLatest(store.db, store.dialect)
+  const clock = options.clock ?? systemClock
+  const readAfter = (cursor: number, limit: number) => readEventsAfter(store.db, cursor, limit)
+  const hub = new EventHub(readAfter, await newestCursor(store.db))
+  const poller = store.capabilities.singleWriter ? undefined : new EventPoller(hub, readAfter)
+  const ctx = new EngineContext({
+    store,
+    clock,
+    ids: options.ids ?? ulidIds(clock),
+    limits,
+    hub,
+    peerId: options.peerId ?? 'local',
+    afterCommit: () => poller?.poke(),
+  })
+  let closing: Promise<void> | undefined
+  return {
+    accounts: new Accounts(ctx),
+    messages: new Messages(ctx),
+    boxes: new Boxes(ctx),
+    threads: new Threads(ctx),
+    events$: hub.events$,
+    events: {
+      since: (cursor) => hub.since(cursor),
+      get lastCursor() {
+        return hub.lastCursor
+      },
+    },
+    verify: () => verify(ctx),
+    close: () => {
+      closing ??= (async () => {
+        ctx.markClosed()
+        await poller?.stop()
+        hub.complete()
+        await store.close()
+      })()
+      return closing
+    },
+  }
+}

@@ -1,0 +1,88 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import { PigeonholeError } from '../errors.js'
+import type { EventHub } from '../events/event-hub.js'
+import type { Store } from '../store-port.js'
+import type { Clock, IdGenerator } from '../types.js'
+import { Mutex } from '../util/mutex.js'
+import { WriteTx } from './write-tx.js'
+
+/** Limits the engine enforces; each has a documented default. */
+export interface Limits {
+  /** Largest serialized content of one message, in bytes. Default: 262144 (256 KiB). */
+  maxContentBytes: number
+  /** Entries changed per transaction by whole-box markRead/markUnread. Default: 1000. */
+  markChunkSize: number
+}
+
+export const defaultLimits: Limits = { maxContentBytes: 256 * 1024, markChunkSize: 1000 }
+
+/** What every facade shares: the store, time, ids, limits and the event hub. */
+export class EngineContext {
+  readonly store: Store
+  readonly clock: Clock
+  readonly ids: IdGenerator
+  readonly limits: Limits
+  readonly hub: EventHub
+  /** This engine's peer id: `name@<peerId>` is a local address. */
+  readonly peerId: string
+  readonly maxParameters: number
+  readonly #writeLock: Mutex | undefined
+  readonly #afterCommit: () => void
+  #closed = false
+
+  constructor(options: {
+    store: Store
+    clock: Clock
+    ids: IdGenerator
+    limits: Limits
+    hub: EventHub
+    peerId: string
+    afterCommit: () => void
+  }) {
+    this.store = options.store
+    this.clock = options.clock
+    this.ids = options.ids
+    this.limits = options.limits
+    this.hub = options.hub
+    this.peerId = options.peerId
+    this.maxParameters = options.store.capabilities.maxParameters ?? 999
+    this.#writeLock = options.store.capabilities.singleWriter ? new Mutex() : undefined
+    this.#afterCommit = options.afterCommit
+  }
+
+  get db(): Kysely<Database> {
+    this.assertOpen()
+    return this.store.db
+  }
+
+  assertOpen(): void {
+    if (this.#closed) throw new PigeonholeError('closed', 'this Pigeonhole engine was closed')
+  }
+
+  markClosed(): void {
+    this.#closed = true
+  }
+
+  /**
+   * Runs one change in one transaction: its events and count deltas are written with it, and
+   * emitted after commit. With a single-writer store, changes run one at a time so events
+   * are emitted in cursor order straight from here.
+   */
+  write<T>(body: (tx: WriteTx) => Promise<T>): Promise<T> {
+    this.assertOpen()
+    const run = async () => {
+      let events: Awaited<ReturnType<WriteTx['flush']>> = []
+      const result = await this.store.transaction(async (trx) => {
+        const tx = new WriteTx(trx, this.clock.now(), this.maxParameters)
+        const value = await body(tx)
+        events = await tx.flush()
+        return value
+      })
+      if (this.#writeLock) this.hub.publish(events)
+      else this.#afterCommit()
+      return result
+    }
+    return this.#writeLock ? this.#writeLock.run(run) : run()
+  }
+}

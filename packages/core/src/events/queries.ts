@@ -1,0 +1,36 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import type { EventType, PigeonholeEvent } from '../types.js'
+import { parseJson } from '../util/json.js'
+
+/** Stored events after `cursor`, oldest first. */
+export async function readEventsAfter(
+  db: Kysely<Database>,
+  cursor: number,
+  limit: number,
+): Promise<PigeonholeEvent[]> {
+  const rows = await db
+    .selectFrom('events')
+    .selectAll()
+    .where('cursor', '>', cursor)
+    .orderBy('cursor')
+    .limit(limit)
+    .execute()
+  return rows.map((r) => ({
+    cursor: Number(r.cursor),
+    type: r.type as EventType,
+    at: Number(r.created_at),
+    owner: r.owner,
+    messageId: r.message_id,
+    data: parseJson(r.data),
+  }))
+}
+
+/** The newest stored cursor, 0 when there is none. */
+export async function newestCursor(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('events')
+    .select((eb) => eb.fn.max('cursor').as('max'))
+    .executeTakeFirst()
+  return Number(row?.max ?? 0)
+}

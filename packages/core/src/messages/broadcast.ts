@@ -1,0 +1,101 @@
+import { sql } from 'kysely'
+import type { EngineContext } from '../engine/context.js'
+import { PigeonholeError } from '../errors.js'
+import type { Message } from '../types.js'
+import { payloadHash } from '../util/canonical-json.js'
+import { parseInput } from '../validation/parse.js'
+import { toMessage } from './rows.js'
+import { type BroadcastInput, broadcastInput } from './schemas.js'
+import { contentType, prepareSend } from './send.js'
+
+/**
+ * A system message to every account, in one transaction. Entries and counts are written with
+ * INSERT ... SELECT over the accounts, so the cost is a few statements whatever the number of
+ * accounts. It emits one `message.broadcast` event, not one per account.
+ */
+export async function broadcast(ctx: EngineContext, input: BroadcastInput): Promise<Message> {
+  const where = 'messages.broadcast'
+  const parsed = parseInput(broadcastInput, input, where)
+  const prepared = prepareSend(ctx, { from: null, content: parsed.content, idempotencyKey: parsed.idempotencyKey }, where)
+  const hash = payloadHash({ broadcast: true, content: prepared.content })
+  return ctx.write(async (tx) => {
+    if (prepared.idempotencyKey !== null) {
+      const previous = await tx.db
+        .selectFrom('messages')
+        .selectAll()
+        .where('idem_sender', '=', '')
+        .where('idempotency_key', '=', prepared.idempotencyKey)
+        .executeTakeFirst()
+      if (previous) {
+        if (previous.payload_hash === hash) return toMessage(previous)
+        throw new PigeonholeError('idempotency_conflict', `${where}: idempotencyKey: "${prepared.idempotencyKey}" was used for a different message (${previous.id})`, {
+          idempotencyKey: prepared.idempotencyKey,
+          messageId: previous.id,
+        })
+      }
+    }
+    const row = {
+      id: ctx.ids.next('msg'),
+      sender: null,
+      recipients: '[]',
+      content: JSON.stringify(prepared.content),
+      content_type: contentType(prepared.content),
+      attachments: '[]',
+      thread_id: null,
+      broadcast: 1,
+      created_at: tx.now,
+      updated_at: tx.now,
+      version: 1,
+      idem_sender: '',
+      idempotency_key: prepared.idempotencyKey,
+      payload_hash: prepared.idempotencyKey === null ? null : hash,
+      retracted_at: null,
+    }
+    await tx.db.insertInto('messages').values(row).execute()
+    const inserted = await tx.db
+      .insertInto('box_entries')
+      .columns(['owner', 'message_id', 'role', 'box', 'created_at', 'updated_at', 'version', 'read_at', 'seen_at', 'deleted_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('accounts')
+          .select([
+            'address as owner',
+            eb.cast<string>(eb.val(row.id), 'text').as('message_id'),
+            eb.cast<string>(eb.val('received'), 'text').as('role'),
+            eb.cast<string>(eb.val('inbox'), 'text').as('box'),
+            eb.cast<number>(eb.val(tx.now), 'bigint').as('created_at'),
+            eb.cast<number>(eb.val(tx.now), 'bigint').as('updated_at'),
+            eb.cast<number>(eb.val(1), 'integer').as('version'),
+            eb.cast<null>(sql`null`, 'bigint').as('read_at'),
+            eb.cast<null>(sql`null`, 'bigint').as('seen_at'),
+            eb.cast<null>(sql`null`, 'bigint').as('deleted_at'),
+          ]),
+      )
+      .executeTakeFirst()
+    // `where 1 = 1` keeps SQLite from reading ON CONFLICT as part of the SELECT.
+    await tx.db
+      .insertInto('box_counts')
+      .columns(['owner', 'box', 'total', 'unread'])
+      .expression((eb) =>
+        eb
+          .selectFrom('accounts')
+          .select([
+            'address as owner',
+            eb.cast<string>(eb.val('inbox'), 'text').as('box'),
+            eb.cast<number>(eb.val(1), 'integer').as('total'),
+            eb.cast<number>(eb.val(1), 'integer').as('unread'),
+          ])
+          .where(sql<boolean>`1 = 1`),
+      )
+      .onConflict((oc) =>
+        oc.columns(['owner', 'box']).doUpdateSet((eb) => ({
+          total: eb('box_counts.total', '+', eb.ref('excluded.total')),
+          unread: eb('box_counts.unread', '+', eb.ref('excluded.unread')),
+        })),
+      )
+      .execute()
+    const recipients = Number(inserted.numInsertedOrUpdatedRows ?? 0)
+    tx.emit({ type: 'message.broadcast', messageId: row.id, data: { recipients } })
+    return toMessage(row)
+  })
+}

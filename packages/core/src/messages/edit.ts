@@ -1,0 +1,96 @@
+import type { EngineContext } from '../engine/context.js'
+import { normalizeAddress } from '../engine/addresses.js'
+import type { WriteTx } from '../engine/write-tx.js'
+import { PigeonholeError } from '../errors.js'
+import type { Message } from '../types.js'
+import { parseInput } from '../validation/parse.js'
+import { toMessage } from './rows.js'
+import { type RetractInput, retractInput, type UpdateMessageInput, updateInput } from './schemas.js'
+import { contentType } from './send.js'
+
+/**
+ * Replaces the shared content. Compare-and-set on `expectedVersion`: of two concurrent
+ * updates with the same expected version exactly one wins, the other gets `version_conflict`.
+ */
+export async function updateMessage(ctx: EngineContext, input: UpdateMessageInput): Promise<Message> {
+  const where = 'messages.update'
+  const parsed = parseInput(updateInput, input, where)
+  const bytes = Buffer.byteLength(JSON.stringify(parsed.content))
+  if (bytes > ctx.limits.maxContentBytes) {
+    throw new PigeonholeError('invalid_input', `${where}: content: expected at most ${ctx.limits.maxContentBytes} bytes of JSON, got ${bytes} bytes`, {
+      field: 'content',
+    })
+  }
+  const by = parsed.by === null ? null : normalizeAddress(parsed.by, ctx.peerId)
+  return ctx.write(async (tx) => {
+    const current = await loadOwned(tx, parsed.id, by, where)
+    const result = await tx.db
+      .updateTable('messages')
+      .set({
+        content: JSON.stringify(parsed.content),
+        content_type: contentType(parsed.content),
+        version: parsed.expectedVersion + 1,
+        updated_at: tx.now,
+      })
+      .where('id', '=', parsed.id)
+      .where('version', '=', parsed.expectedVersion)
+      .where('retracted_at', 'is', null)
+      .executeTakeFirst()
+    if (Number(result.numUpdatedRows) !== 1) {
+      throw new PigeonholeError(
+        'version_conflict',
+        `${where}: expectedVersion: message "${parsed.id}" is at version ${current.version}, not ${parsed.expectedVersion}; read it again and retry`,
+        { id: parsed.id, expectedVersion: parsed.expectedVersion, actualVersion: current.version },
+      )
+    }
+    tx.emit({ type: 'message.updated', messageId: parsed.id, data: { version: parsed.expectedVersion + 1, by } })
+    return { ...current, content: parsed.content, version: parsed.expectedVersion + 1, updatedAt: tx.now }
+  })
+}
+
+/** Deletes the message for everyone: its content is cleared and every entry removed. */
+export async function retractMessage(ctx: EngineContext, input: RetractInput): Promise<Message> {
+  const where = 'messages.retract'
+  const parsed = parseInput(retractInput, input, where)
+  const by = parsed.by === null ? null : normalizeAddress(parsed.by, ctx.peerId)
+  return ctx.write(async (tx) => {
+    const current = await loadOwned(tx, parsed.id, by, where)
+    const done = await tx.db
+      .updateTable('messages')
+      .set({ content: '{}', content_type: null, attachments: '[]', retracted_at: tx.now, updated_at: tx.now })
+      .where('id', '=', parsed.id)
+      .where('retracted_at', 'is', null)
+      .executeTakeFirst()
+    if (Number(done.numUpdatedRows) !== 1) throw retracted(parsed.id, where)
+    const entries = await tx.db
+      .updateTable('box_entries')
+      .set({ deleted_at: tx.now, updated_at: tx.now })
+      .where('message_id', '=', parsed.id)
+      .where('deleted_at', 'is', null)
+      .returning(['owner', 'box', 'read_at'])
+      .execute()
+    for (const row of entries) tx.count(row.owner, row.box, -1, row.read_at === null ? -1 : 0)
+    tx.emit({ type: 'message.retracted', messageId: parsed.id, data: { by, entries: entries.length } })
+    return { ...current, content: {}, attachments: [], retractedAt: tx.now, updatedAt: tx.now }
+  })
+}
+
+/** The message, if it exists, is not retracted, and `by` sent it. */
+async function loadOwned(tx: WriteTx, id: string, by: string | null, where: string): Promise<Message> {
+  const row = await tx.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst()
+  if (!row) throw new PigeonholeError('not_found', `${where}: id: no message "${id}"`, { id })
+  const message = toMessage(row)
+  if (message.from !== by) {
+    throw new PigeonholeError(
+      'forbidden',
+      `${where}: by: only the sender (${message.from ?? 'the system'}) may change message "${id}", got ${by ?? 'null'}`,
+      { id, by },
+    )
+  }
+  if (message.retractedAt !== null) throw retracted(id, where)
+  return message
+}
+
+function retracted(id: string, where: string): PigeonholeError {
+  return new PigeonholeError('invalid_transition', `${where}: message "${id}" was retracted`, { id })
+}

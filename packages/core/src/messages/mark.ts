@@ -1,0 +1,195 @@
+import type { Kysely } from 'kysely'
+import { notFound } from '../accounts/accounts.js'
+import type { Database } from '../db/schema.js'
+import type { EngineContext } from '../engine/context.js'
+import { normalizeAddress } from '../engine/addresses.js'
+import type { WriteTx } from '../engine/write-tx.js'
+import { PigeonholeError } from '../errors.js'
+import type { EntryRole } from '../types.js'
+import { parseInput } from '../validation/parse.js'
+import { requireBox } from './list.js'
+import {
+  type DeleteInput,
+  deleteInput,
+  type MarkInput,
+  markInput,
+  type MoveInput,
+  moveInput,
+} from './schemas.js'
+
+/** How many entries a call changed (entries already in the asked state do not count). */
+export interface ChangeResult {
+  changed: number
+}
+
+/** Marks entries read (`read: true`) or unread, by ids in one transaction or a whole box in chunks. */
+export async function mark(ctx: EngineContext, input: MarkInput, read: boolean): Promise<ChangeResult> {
+  const where = read ? 'messages.markRead' : 'messages.markUnread'
+  const parsed = parseInput(markInput, input, where)
+  const owner = await requireOwner(ctx, parsed.owner, where)
+  if (parsed.ids) {
+    const ids = parsed.ids
+    return ctx.write(async (tx) => {
+      await requireLive(tx.db, owner, ids, where)
+      return { changed: await markRows(tx, owner, read, { ids }) }
+    })
+  }
+  const box = parsed.box!
+  await requireBox(ctx, owner, box, where, 'box')
+  // Bounded chunks, each its own short transaction: other writers get the lock in between.
+  const size = ctx.limits.markChunkSize
+  let changed = 0
+  for (;;) {
+    const n = await ctx.write((tx) => markRows(tx, owner, read, { box, size }))
+    changed += n
+    if (n < size) return { changed }
+  }
+}
+
+/** Which entries to mark: these message ids, or the next `size` of a box. */
+type MarkTarget = { ids: readonly string[] } | { box: string; size: number }
+
+async function markRows(tx: WriteTx, owner: string, read: boolean, target: MarkTarget): Promise<number> {
+  const changed = await tx.db
+      .updateTable('box_entries')
+      .set((eb) => ({
+        read_at: read ? tx.now : null,
+        seen_at: read ? eb.fn.coalesce('seen_at', eb.val(tx.now)) : eb.ref('seen_at'),
+        version: eb('version', '+', 1),
+        updated_at: tx.now,
+      }))
+      .where('owner', '=', owner)
+      .where('deleted_at', 'is', null)
+      .where('read_at', read ? 'is' : 'is not', null)
+      .where(({ eb, refTuple, selectFrom }) =>
+        'ids' in target
+          ? eb('message_id', 'in', target.ids)
+          : eb(
+              refTuple('message_id', 'role'),
+              'in',
+              selectFrom('box_entries')
+                .select(['message_id', 'role'])
+                .where('owner', '=', owner)
+                .where('box', '=', target.box)
+                .where('deleted_at', 'is', null)
+                .where('read_at', read ? 'is' : 'is not', null)
+                .limit(target.size)
+                .$asTuple('message_id', 'role'),
+            ),
+      )
+      .returning(['message_id', 'role', 'box', 'version'])
+      .execute()
+  for (const row of changed) {
+    tx.count(owner, row.box, 0, read ? -1 : 1)
+    tx.emit({
+      type: read ? 'message.read' : 'message.unread',
+      owner,
+      messageId: row.message_id,
+      role: row.role as EntryRole,
+      data: { box: row.box, version: Number(row.version) },
+    })
+  }
+  return changed.length
+}
+
+/** Moves the owner's entries to another box; custom boxes come into being on first use. */
+export async function move(ctx: EngineContext, input: MoveInput): Promise<ChangeResult> {
+  const where = 'messages.move'
+  const parsed = parseInput(moveInput, input, where)
+  const owner = await requireOwner(ctx, parsed.owner, where)
+  if (parsed.from !== undefined) await requireBox(ctx, owner, parsed.from, where, 'from')
+  return ctx.write(async (tx) => {
+    const live = await requireLive(tx.db, owner, parsed.ids, where, parsed.from)
+    let changed = 0
+    // One update per source box, so the counts follow exactly the rows that moved.
+    for (const box of new Set(live.map((r) => r.box))) {
+      if (box === parsed.to) continue
+      const rows = await tx.db
+        .updateTable('box_entries')
+        .set((eb) => ({ box: parsed.to, version: eb('version', '+', 1), updated_at: tx.now }))
+        .where('owner', '=', owner)
+        .where('box', '=', box)
+        .where('deleted_at', 'is', null)
+        .where('message_id', 'in', parsed.ids)
+        .returning(['message_id', 'role', 'read_at', 'version'])
+        .execute()
+      for (const row of rows) {
+        const unread = row.read_at === null ? 1 : 0
+        tx.count(owner, box, -1, -unread)
+        tx.count(owner, parsed.to, 1, unread)
+        tx.emit({
+          type: 'message.moved',
+          owner,
+          messageId: row.message_id,
+          role: row.role as EntryRole,
+          data: { from: box, to: parsed.to, version: Number(row.version) },
+        })
+      }
+      changed += rows.length
+    }
+    // A move that changed nothing still creates the box (an empty custom box is a box).
+    tx.count(owner, parsed.to, 0, 0)
+    return { changed }
+  })
+}
+
+/** Deletes the owner's entries; the message stays for everyone else. */
+export async function remove(ctx: EngineContext, input: DeleteInput): Promise<ChangeResult> {
+  const where = 'messages.delete'
+  const parsed = parseInput(deleteInput, input, where)
+  const owner = await requireOwner(ctx, parsed.owner, where)
+  if (parsed.box !== undefined) await requireBox(ctx, owner, parsed.box, where, 'box')
+  return ctx.write(async (tx) => {
+    await requireLive(tx.db, owner, parsed.ids, where, parsed.box)
+    const rows = await tx.db
+      .updateTable('box_entries')
+      .set((eb) => ({ deleted_at: tx.now, version: eb('version', '+', 1), updated_at: tx.now }))
+      .where('owner', '=', owner)
+      .where('deleted_at', 'is', null)
+      .where('message_id', 'in', parsed.ids)
+      .$if(parsed.box !== undefined, (q) => q.where('box', '=', parsed.box!))
+      .returning(['message_id', 'role', 'box', 'read_at', 'version'])
+      .execute()
+    for (const row of rows) {
+      tx.count(owner, row.box, -1, row.read_at === null ? -1 : 0)
+      tx.emit({
+        type: 'message.deleted',
+        owner,
+        messageId: row.message_id,
+        role: row.role as EntryRole,
+        data: { box: row.box, version: Number(row.version) },
+      })
+    }
+    return { changed: rows.length }
+  })
+}
+
+async function requireOwner(ctx: EngineContext, owner: string, where: string): Promise<string> {
+  const name = normalizeAddress(owner, ctx.peerId)
+  const row = await ctx.db.selectFrom('accounts').select('address').where('address', '=', name).executeTakeFirst()
+  if (!row) throw notFound(name, where)
+  return name
+}
+
+/** Every id must have a live entry of the owner (in `box`, when given); else nothing changes. */
+async function requireLive(db: Kysely<Database>, owner: string, ids: readonly string[], where: string, box?: string) {
+  const rows = await db
+    .selectFrom('box_entries')
+    .select(['message_id', 'box'])
+    .where('owner', '=', owner)
+    .where('deleted_at', 'is', null)
+    .where('message_id', 'in', ids)
+    .$if(box !== undefined, (q) => q.where('box', '=', box!))
+    .execute()
+  const found = new Set(rows.map((r) => r.message_id))
+  const missing = ids.filter((id) => !found.has(id))
+  if (missing.length > 0) {
+    throw new PigeonholeError(
+      'not_found',
+      `${where}: ids: ${missing.slice(0, 5).map((id) => `"${id}"`).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} ${missing.length === 1 ? 'is' : 'are'} not in ${box === undefined ? 'any box' : `box "${box}"`} of "${owner}"`,
+      { missing, owner },
+    )
+  }
+  return rows
+}
+

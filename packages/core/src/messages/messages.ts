@@ -1,0 +1,199 @@
+import type { EngineContext } from '../engine/context.js'
+import { normalizeAddress } from '../engine/addresses.js'
+import { PigeonholeError } from '../errors.js'
+import type { BoxItem, Message, NumberedPage, Page, Receipt } from '../types.js'
+import { messageId } from '../validation/common.js'
+import { parseInput } from '../validation/parse.js'
+import { broadcast } from './broadcast.js'
+import { retractMessage, updateMessage } from './edit.js'
+import { listItems, listPage } from './list.js'
+import { type ChangeResult, mark, move, remove } from './mark.js'
+import { itemColumns, type ItemRow, toItem, toMessage } from './rows.js'
+import {
+  type BroadcastInput,
+  type DeleteInput,
+  type GetItemInput,
+  getItemInput,
+  type ListInput,
+  type ListPageInput,
+  type MarkInput,
+  type MoveInput,
+  type RetractInput,
+  type SendInput,
+  type SendManyItem,
+  sendInput,
+  sendManyInput,
+  sendManyItem,
+  type UpdateMessageInput,
+} from './schemas.js'
+import { type PreparedSend, prepareSend, storeSends } from './send.js'
+
+/** One item's outcome in `sendMany`, in input order. */
+export interface SendManyItemResult {
+  index: number
+  /** The caller's identifier for the item (or its index, when the item had none). */
+  identifier: string
+  /** created: stored now; duplicate: its idempotency key returned an earlier message; failed: nothing stored. */
+  status: 'created' | 'duplicate' | 'failed'
+  message?: Message
+  error?: { code: PigeonholeError['code']; message: string; details: Record<string, unknown> }
+}
+
+export interface SendManyResult {
+  items: SendManyItemResult[]
+  created: number
+  duplicates: number
+  failed: number
+}
+
+/** Send, read, page, mark, move, delete, edit and retract messages. */
+export class Messages {
+  readonly #ctx: EngineContext
+
+  constructor(ctx: EngineContext) {
+    this.#ctx = ctx
+  }
+
+  /** Sends one message; throws if it cannot be stored, and then stores nothing. */
+  async send(input: SendInput): Promise<Message> {
+    const prepared = prepareSend(this.#ctx, parseInput(sendInput, input, 'messages.send'), 'messages.send')
+    const [outcome] = await this.#ctx.write((tx) => storeSends(this.#ctx, tx, [prepared]))
+    if (outcome!.status === 'failed') {
+      const e = outcome!.error
+      throw new PigeonholeError(e.code, `messages.send: ${e.message}`, { ...e.details })
+    }
+    return outcome!.message
+  }
+
+  /**
+   * Up to 1000 sends in one transaction, each with an `identifier`. Invalid or failing items are
+   * reported and store nothing; the valid ones are stored together.
+   */
+  async sendMany(inputs: SendManyItem[]): Promise<SendManyResult> {
+    const where = 'messages.sendMany'
+    const list = parseInput(sendManyInput, inputs, where, 'inputs')
+    const results: SendManyItemResult[] = []
+    const ready: { index: number; prepared: PreparedSend }[] = []
+    list.forEach((raw, index) => {
+      const identifier = identifierOf(raw, index)
+      try {
+        const { identifier: _, ...item } = parseInput(sendManyItem, raw, `${where}: [${index}]`)
+        ready.push({ index, prepared: prepareSend(this.#ctx, { ...item }, `${where}: [${index}]`) })
+        results[index] = { index, identifier, status: 'created' }
+      } catch (error) {
+        if (!(error instanceof PigeonholeError)) throw error
+        results[index] = failed(index, identifier, error)
+      }
+    })
+    if (ready.length > 0) {
+      const outcomes = await this.#ctx.write((tx) => storeSends(this.#ctx, tx, ready.map((r) => r.prepared)))
+      outcomes.forEach((outcome, i) => {
+        const { index } = ready[i]!
+        const identifier = results[index]!.identifier
+        results[index] =
+          outcome.status === 'failed'
+            ? failed(index, identifier, outcome.error)
+            : { index, identifier, status: outcome.status, message: outcome.message }
+      })
+    }
+    const count = (s: SendManyItemResult['status']) => results.filter((r) => r.status === s).length
+    return { items: results, created: count('created'), duplicates: count('duplicate'), failed: count('failed') }
+  }
+
+  /** A system message (`from: null`) to every account, in one transaction. */
+  broadcast(input: BroadcastInput): Promise<Message> {
+    return broadcast(this.#ctx, input)
+  }
+
+  /** The shared message, or null. */
+  async get(id: string): Promise<Message | null> {
+    const parsed = parseInput(messageId, id, 'messages.get', 'id')
+    const row = await this.#ctx.db.selectFrom('messages').selectAll().where('id', '=', parsed).executeTakeFirst()
+    return row ? toMessage(row) : null
+  }
+
+  /** The owner's live entry of a message with the message, or null. */
+  async getItem(input: GetItemInput): Promise<BoxItem | null> {
+    const parsed = parseInput(getItemInput, input, 'messages.getItem')
+    const owner = normalizeAddress(parsed.owner, this.#ctx.peerId)
+    const row = await this.#ctx.db
+      .selectFrom('box_entries as e')
+      .innerJoin('messages as m', 'm.id', 'e.message_id')
+      .select(itemColumns)
+      .where('e.owner', '=', owner)
+      .where('e.message_id', '=', parsed.id)
+      .where('e.deleted_at', 'is', null)
+      .$if(parsed.role !== undefined, (q) => q.where('e.role', '=', parsed.role!))
+      .orderBy('e.role')
+      .executeTakeFirst()
+    return row ? toItem(row as ItemRow) : null
+  }
+
+  /** A page of the owner's messages by keyset cursor (stable while messages arrive). */
+  list(input: ListInput): Promise<Page<BoxItem>> {
+    return listItems(this.#ctx, input)
+  }
+
+  /** Page number and size with a total. */
+  listPage(input: ListPageInput): Promise<NumberedPage<BoxItem>> {
+    return listPage(this.#ctx, input)
+  }
+
+  /** Marks read by `ids`, or a whole `box` in bounded chunks. */
+  markRead(input: MarkInput): Promise<ChangeResult> {
+    return mark(this.#ctx, input, true)
+  }
+
+  /** Marks unread by `ids`, or a whole `box` in bounded chunks. */
+  markUnread(input: MarkInput): Promise<ChangeResult> {
+    return mark(this.#ctx, input, false)
+  }
+
+  /** Moves entries to another box (created on first use). */
+  move(input: MoveInput): Promise<ChangeResult> {
+    return move(this.#ctx, input)
+  }
+
+  /** Deletes the owner's entries only. */
+  delete(input: DeleteInput): Promise<ChangeResult> {
+    return remove(this.#ctx, input)
+  }
+
+  /** Edits the shared content; `expectedVersion` must be the current version. */
+  update(input: UpdateMessageInput): Promise<Message> {
+    return updateMessage(this.#ctx, input)
+  }
+
+  /** Deletes the message for everyone. */
+  retract(input: RetractInput): Promise<Message> {
+    return retractMessage(this.#ctx, input)
+  }
+
+  /** Per recipient: when it was delivered and first read. */
+  async receipts(id: string): Promise<Receipt[]> {
+    const parsed = parseInput(messageId, id, 'messages.receipts', 'id')
+    const message = await this.#ctx.db.selectFrom('messages').select('id').where('id', '=', parsed).executeTakeFirst()
+    if (!message) throw new PigeonholeError('not_found', `messages.receipts: id: no message "${parsed}"`, { id: parsed })
+    const rows = await this.#ctx.db
+      .selectFrom('box_entries')
+      .select(['owner', 'created_at', 'seen_at'])
+      .where('message_id', '=', parsed)
+      .where('role', '=', 'received')
+      .orderBy('owner')
+      .execute()
+    return rows.map((r) => ({
+      recipient: r.owner,
+      deliveredAt: Number(r.created_at),
+      readAt: r.seen_at === null ? null : Number(r.seen_at),
+    }))
+  }
+}
+
+function identifierOf(raw: unknown, index: number): string {
+  const value = raw !== null && typeof raw === 'object' ? (raw as { identifier?: unknown }).identifier : undefined
+  return typeof value === 'string' && value.length > 0 ? value : String(index)
+}
+
+function failed(index: number, identifier: string, error: PigeonholeError): SendManyItemResult {
+  return { index, identifier, status: 'failed', error: { code: error.code, message: error.message, details: { ...error.details } } }
+}

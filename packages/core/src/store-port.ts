@@ -1,0 +1,36 @@
+import type { Kysely } from 'kysely'
+import type { Database } from './db/schema.js'
+
+/** The SQL family a store speaks; the migrations and a few queries differ by it. */
+export type Dialect = 'sqlite' | 'postgres'
+
+/** Optional capabilities of a store. Each flag documents its default. */
+export interface StoreCapabilities {
+  /**
+   * All writes go through one connection, so event cursors are assigned in commit order and
+   * the engine may emit its own events straight after commit. Default: false (events are read
+   * back from the event table instead).
+   */
+  readonly singleWriter?: boolean
+  /** Largest number of bound parameters one statement may carry. Default: 999. */
+  readonly maxParameters?: number
+}
+
+/** A function that runs inside one database transaction. */
+export type TransactionBody<T> = (trx: Kysely<Database>) => Promise<T>
+
+/** What a store gives core: a Kysely instance, a transaction runner, capabilities. */
+export interface Store {
+  /** The SQL family of this store. */
+  readonly dialect: Dialect
+  /** The Kysely instance every query of core runs through. */
+  readonly db: Kysely<Database>
+  /** Optional capabilities; absent flags take their documented defaults. */
+  readonly capabilities: StoreCapabilities
+  /** Runs `body` in one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(body: TransactionBody<T>): Promise<T>
+  /** Checks the store's own integrity (for SQLite: PRAGMA integrity_check). Empty when ok. */
+  integrityCheck?(): Promise<string[]>
+  /** Releases connections and files. */
+  close(): Promise<void>
+}

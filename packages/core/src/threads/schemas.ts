@@ -1,0 +1,26 @@
+import { z } from 'zod'
+import { address, limit } from '../validation/common.js'
+
+export const createThreadInput = z.strictObject({
+  subject: z.string().min(1).max(500),
+  participants: z.array(address).min(1).max(1000),
+  /** Who opened it (must be a participant), or null for the system. */
+  createdBy: address.nullish(),
+})
+
+export const listThreadsInput = z.strictObject({
+  participant: address,
+  /** Only open (false) or only closed (true) threads; both when left out. */
+  closed: z.boolean().optional(),
+  limit: limit.optional(),
+  cursor: z.string().min(1).max(200).optional(),
+})
+
+export const closeThreadInput = z.strictObject({
+  id: z.string().min(1).max(200),
+  by: address.nullish(),
+})
+
+export type CreateThreadInput = z.input<typeof createThreadInput>
+export type ListThreadsInput = z.input<typeof listThreadsInput>
+export type CloseThreadInput = z.input<typeof closeThreadInput>

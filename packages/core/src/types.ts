@@ -1,0 +1,152 @@
+/** A JSON value. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json }
+/** Message content: a JSON object, `{ subject?, text? }` or a typed object with `@type`. */
+export type Content = { [key: string]: Json }
+
+/** How an account accepts messages. `open` takes anything. */
+export type ConsentMode = 'open' | 'opt-in' | 'requests'
+
+export interface Account {
+  address: string
+  displayName: string | null
+  consent: ConsentMode
+  createdAt: number
+  updatedAt: number
+  version: number
+}
+
+/** Shared content of a message, stored once for all its recipients. */
+export interface Message {
+  id: string
+  /** The sender's address, or null for a system message. */
+  from: string | null
+  /** Recipient addresses; empty for a broadcast (it went to every account). */
+  to: string[]
+  content: Content
+  attachments: string[]
+  threadId: string | null
+  broadcast: boolean
+  createdAt: number
+  updatedAt: number
+  /** 1 when sent, +1 on every edit. */
+  version: number
+  idempotencyKey: string | null
+  /** Set when the sender retracted it: its content is gone for everyone. */
+  retractedAt: number | null
+}
+
+/** Which side of a message an entry is: a message to oneself has one entry of each. */
+export type EntryRole = 'received' | 'sent'
+
+/** One owner's state of one message. */
+export interface BoxEntry {
+  owner: string
+  messageId: string
+  role: EntryRole
+  box: string
+  createdAt: number
+  updatedAt: number
+  /** 1 when delivered, +1 on every change: read, unread, move, delete. */
+  version: number
+  readAt: number | null
+  deletedAt: number | null
+}
+
+/** A message as one owner sees it: their entry and the shared message. */
+export interface BoxItem {
+  entry: BoxEntry
+  message: Message
+}
+
+export interface BoxCount {
+  total: number
+  unread: number
+}
+
+export interface BoxSummary extends BoxCount {
+  name: string
+}
+
+export interface Thread {
+  id: string
+  subject: string
+  participants: string[]
+  createdBy: string | null
+  createdAt: number
+  updatedAt: number
+  closedAt: number | null
+  version: number
+}
+
+/** The sender's view of one recipient's status. */
+export interface Receipt {
+  recipient: string
+  deliveredAt: number
+  /** The first time the recipient read it; stays set if they mark it unread again. */
+  readAt: number | null
+}
+
+export interface Page<T> {
+  items: T[]
+  /** Pass as `cursor` to get the page after this one; null at the end. */
+  nextCursor: string | null
+  /** Pass as `cursor` to get the page before this one; null at the start. */
+  prevCursor: string | null
+}
+
+export interface NumberedPage<T> {
+  items: T[]
+  page: number
+  pageSize: number
+  total: number
+  pageCount: number
+}
+
+export type EventType =
+  | 'account.registered'
+  | 'account.updated'
+  | 'account.removed'
+  | 'message.sent'
+  | 'message.received'
+  | 'message.broadcast'
+  | 'message.read'
+  | 'message.unread'
+  | 'message.moved'
+  | 'message.deleted'
+  | 'message.updated'
+  | 'message.retracted'
+  | 'thread.created'
+  | 'thread.closed'
+
+/** One stored change. `cursor` grows by commit order; pass it to `events.since`. */
+export interface PigeonholeEvent {
+  cursor: number
+  type: EventType
+  at: number
+  /** The account whose state changed, when one did. */
+  owner: string | null
+  messageId: string | null
+  data: { [key: string]: Json }
+}
+
+/** A difference `verify()` found between what is kept incrementally and a recount. */
+export interface Difference {
+  kind:
+    | 'count_mismatch'
+    | 'entry_version_mismatch'
+    | 'message_version_mismatch'
+    | 'orphan_entry'
+    | 'unknown_owner'
+  /** What was found, e.g. `{ owner, box, kept: {...}, recounted: {...} }`. */
+  details: { [key: string]: Json }
+}
+
+/** The engine's time source, in milliseconds since the epoch. */
+export interface Clock {
+  now(): number
+}
+
+/** The engine's id source: sortable ids prefixed by kind (`msg`, `thr`, ...). */
+export interface IdGenerator {
+  next(kind: string): string
+}

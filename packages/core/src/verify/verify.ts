@@ -1,0 +1,107 @@
+import { sql } from 'kysely'
+import type { EngineContext } from '../engine/context.js'
+import type { Difference } from '../types.js'
+
+/** Event types that each add one to a box entry's version. */
+const entryChanges = ['message.read', 'message.unread', 'message.moved', 'message.deleted']
+
+/**
+ * Recounts everything the engine keeps incrementally and returns where it differs: box totals
+ * and unread counts, entry and message versions against the event log, orphaned entries.
+ * Empty when all is well. Reads the whole store: for tests and after a crash, not hot paths.
+ */
+export async function verify(ctx: EngineContext): Promise<Difference[]> {
+  const db = ctx.db
+  const out: Difference[] = []
+
+  const recount = await db
+    .selectFrom('box_entries')
+    .select((eb) => [
+      'owner',
+      'box',
+      eb.fn.countAll<number>().as('total'),
+      eb.fn.sum<number>(eb.case().when('read_at', 'is', null).then(1).else(0).end()).as('unread'),
+    ])
+    .where('deleted_at', 'is', null)
+    .groupBy(['owner', 'box'])
+    .execute()
+  const kept = await db.selectFrom('box_counts').selectAll().execute()
+  const key = (owner: string, box: string) => `${owner}\u0000${box}`
+  const actual = new Map(recount.map((r) => [key(r.owner, r.box), { total: Number(r.total), unread: Number(r.unread) }]))
+  const seen = new Set<string>()
+  for (const row of kept) {
+    const k = key(row.owner, row.box)
+    seen.add(k)
+    const real = actual.get(k) ?? { total: 0, unread: 0 }
+    if (Number(row.total) !== real.total || Number(row.unread) !== real.unread) {
+      out.push({
+        kind: 'count_mismatch',
+        details: { owner: row.owner, box: row.box, kept: { total: Number(row.total), unread: Number(row.unread) }, recounted: real },
+      })
+    }
+  }
+  for (const [k, real] of actual) {
+    if (seen.has(k)) continue
+    const [owner, box] = k.split('\u0000') as [string, string]
+    out.push({ kind: 'count_mismatch', details: { owner, box, kept: null, recounted: real } })
+  }
+
+  const entryVersions = await db
+    .selectFrom('box_entries as e')
+    .leftJoin('events as v', (join) =>
+      join
+        .onRef('v.message_id', '=', 'e.message_id')
+        .onRef('v.owner', '=', 'e.owner')
+        .onRef('v.entry_role', '=', 'e.role')
+        .on('v.type', 'in', entryChanges),
+    )
+    .select((eb) => ['e.owner', 'e.message_id', 'e.role', 'e.version', eb.fn.count<number>('v.cursor').as('changes')])
+    .groupBy(['e.owner', 'e.message_id', 'e.role', 'e.version'])
+    .having((eb) => eb(sql`1 + count(v.cursor)`, '<>', eb.ref('e.version')))
+    .execute()
+  for (const r of entryVersions) {
+    out.push({
+      kind: 'entry_version_mismatch',
+      details: { owner: r.owner, messageId: r.message_id, role: r.role, version: Number(r.version), expected: 1 + Number(r.changes) },
+    })
+  }
+
+  const messageVersions = await db
+    .selectFrom('messages as m')
+    .leftJoin('events as v', (join) => join.onRef('v.message_id', '=', 'm.id').on('v.type', '=', 'message.updated'))
+    .select((eb) => ['m.id', 'm.version', eb.fn.count<number>('v.cursor').as('edits')])
+    .groupBy(['m.id', 'm.version'])
+    .having((eb) => eb(sql`1 + count(v.cursor)`, '<>', eb.ref('m.version')))
+    .execute()
+  for (const r of messageVersions) {
+    out.push({ kind: 'message_version_mismatch', details: { messageId: r.id, version: Number(r.version), expected: 1 + Number(r.edits) } })
+  }
+
+  const orphans = await db
+    .selectFrom('box_entries as e')
+    .leftJoin('messages as m', 'm.id', 'e.message_id')
+    .select(['e.owner', 'e.message_id', 'e.role'])
+    .where('m.id', 'is', null)
+    .execute()
+  for (const r of orphans) {
+    out.push({ kind: 'orphan_entry', details: { owner: r.owner, messageId: r.message_id, role: r.role } })
+  }
+
+  const strays = await db
+    .selectFrom('box_counts as c')
+    .leftJoin('accounts as a', 'a.address', 'c.owner')
+    .select('c.owner')
+    .distinct()
+    .where('a.address', 'is', null)
+    .union(
+      db
+        .selectFrom('box_entries as e')
+        .leftJoin('accounts as a', 'a.address', 'e.owner')
+        .select('e.owner')
+        .distinct()
+        .where('a.address', 'is', null),
+    )
+    .execute()
+  for (const r of strays) out.push({ kind: 'unknown_owner', details: { owner: r.owner } })
+  return out
+}

@@ -1,0 +1,1 @@
+export { sqliteStore, type SqliteStoreOptions, type Durability } from './sqlite-store.js'

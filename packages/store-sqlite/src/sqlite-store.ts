@@ -1,0 +1,58 @@
+import type { Database as DatabaseSchema, Store } from '@pigeonhole/core'
+import { PigeonholeError } from '@pigeonhole/core'
+import BetterSqlite3 from 'better-sqlite3'
+import { Kysely, SqliteDialect } from 'kysely'
+import { StatementCache } from './statement-cache.js'
+
+/** How much a commit survives. */
+export type Durability = 'normal' | 'full'
+
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:' for a store that lives as long as the process. */
+  path: string
+  /**
+   * 'normal' (default): WAL with synchronous=NORMAL. A commit survives the process crashing or
+   * being killed; after a power loss or OS crash the last commits may be lost, never corrupted.
+   * 'full': synchronous=FULL, every commit is fsynced: it also survives power loss; slower.
+   */
+  durability?: Durability
+  /** How long a writer waits for another process's lock before failing, in ms. Default: 5000. */
+  busyTimeoutMs?: number
+  /** Prepared statements kept for reuse. Default: 200. */
+  statementCacheSize?: number
+}
+
+/** The embedded default store: one better-sqlite3 connection, WAL, prepared statements reused. */
+export function sqliteStore(options: SqliteStoreOptions): Store {
+  const path = options?.path
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new PigeonholeError('invalid_input', `sqliteStore: path: expected a file path or ':memory:', got ${JSON.stringify(path)}`, {
+      field: 'path',
+    })
+  }
+  const durability = options.durability ?? 'normal'
+  if (durability !== 'normal' && durability !== 'full') {
+    throw new PigeonholeError('invalid_input', `sqliteStore: durability: expected 'normal' or 'full', got ${JSON.stringify(durability)}`, {
+      field: 'durability',
+    })
+  }
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000
+  const raw = new BetterSqlite3(path)
+  raw.pragma('journal_mode = WAL')
+  raw.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`)
+  raw.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`)
+  raw.pragma('foreign_keys = ON')
+  const cache = new StatementCache(raw, options.statementCacheSize ?? 200)
+  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: cache }) })
+  return {
+    dialect: 'sqlite',
+    db,
+    capabilities: { singleWriter: true, maxParameters: 32766 },
+    transaction: (body) => db.transaction().execute(body),
+    async integrityCheck() {
+      const rows = raw.pragma('integrity_check') as { integrity_check: string }[]
+      return rows.map((r) => r.integrity_check).filter((r) => r !== 'ok')
+    },
+    close: () => db.destroy(),
+  }
+}
