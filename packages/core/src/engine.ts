@@ -1,7 +1,8 @@
+import type { Observable } from 'rxjs'
 import { Accounts } from './accounts/accounts.js'
 import { Boxes } from './boxes/boxes.js'
 import { migrateToLatest } from './db/migrate.js'
-import { EngineContext, defaultLimits, type Limits } from './engine/context.js'
+import { defaultLimits, EngineContext, type Limits } from './engine/context.js'
 import { systemClock, ulidIds } from './engine/ids.js'
 import { PigeonholeError } from './errors.js'
 import { EventHub } from './events/event-hub.js'
@@ -11,7 +12,6 @@ import { Messages } from './messages/messages.js'
 import type { Store } from './store-port.js'
 import { Threads } from './threads/threads.js'
 import type { Clock, Difference, IdGenerator, PigeonholeEvent } from './types.js'
-import type { Observable } from 'rxjs'
 import { verify } from './verify/verify.js'
 
 export interface PigeonholeOptions {
@@ -51,16 +51,24 @@ export interface Pigeonhole {
 export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeonhole> {
   const { store } = options
   if (!store || typeof store.transaction !== 'function') {
-    throw new PigeonholeError('invalid_input', 'openPigeonhole: store: expected a store such as sqliteStore({ path }), got ' + typeof store, {
-      field: 'store',
-    })
+    throw new PigeonholeError(
+      'invalid_input',
+      `openPigeonhole: store: expected a store such as sqliteStore({ path }), got ${typeof store}`,
+      {
+        field: 'store',
+      },
+    )
   }
   const limits = { ...defaultLimits, ...options.limits }
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isSafeInteger(value) || value < 1) {
-      throw new PigeonholeError('invalid_input', `openPigeonhole: limits.${name}: expected a positive integer, got ${String(value)}`, {
-        field: `limits.${name}`,
-      })
+      throw new PigeonholeError(
+        'invalid_input',
+        `openPigeonhole: limits.${name}: expected a positive integer, got ${String(value)}`,
+        {
+          field: `limits.${name}`,
+        },
+      )
     }
   }
   await migrateToLatest(store.db, store.dialect)

@@ -1,27 +1,27 @@
-export { openPigeonhole, type Pigeonhole, type PigeonholeOptions } from './engine.js'
-export { PigeonholeError, isPigeonholeError, errorCodes, type ErrorCode } from './errors.js'
-export type { Store, StoreCapabilities, Dialect, TransactionBody } from './store-port.js'
+export type { Accounts } from './accounts/accounts.js'
+export type { ListAccountsInput, RegisterInput, UpdateAccountInput } from './accounts/schemas.js'
+export type { Boxes } from './boxes/boxes.js'
 export type { Database } from './db/schema.js'
 export type { Limits } from './engine/context.js'
-export { ulidIds, systemClock } from './engine/ids.js'
-export type { Accounts } from './accounts/accounts.js'
-export type { Messages, SendManyResult, SendManyItemResult } from './messages/messages.js'
+export { systemClock, ulidIds } from './engine/ids.js'
+export { openPigeonhole, type Pigeonhole, type PigeonholeOptions } from './engine.js'
+export { type ErrorCode, errorCodes, isPigeonholeError, PigeonholeError } from './errors.js'
 export type { ChangeResult } from './messages/mark.js'
-export type { Boxes } from './boxes/boxes.js'
-export type { Threads } from './threads/threads.js'
-export type { RegisterInput, UpdateAccountInput, ListAccountsInput } from './accounts/schemas.js'
+export type { Messages, SendManyItemResult, SendManyResult } from './messages/messages.js'
 export type {
-  SendInput,
-  SendManyItem,
   BroadcastInput,
+  DeleteInput,
+  GetItemInput,
   ListInput,
   ListPageInput,
   MarkInput,
   MoveInput,
-  DeleteInput,
-  UpdateMessageInput,
   RetractInput,
-  GetItemInput,
+  SendInput,
+  SendManyItem,
+  UpdateMessageInput,
 } from './messages/schemas.js'
-export type { CreateThreadInput, ListThreadsInput, CloseThreadInput } from './threads/schemas.js'
+export type { Dialect, Store, StoreCapabilities, TransactionBody } from './store-port.js'
+export type { CloseThreadInput, CreateThreadInput, ListThreadsInput } from './threads/schemas.js'
+export type { Threads } from './threads/threads.js'
 export type * from './types.js'

@@ -1,1 +1,1 @@
-export { sqliteStore, type SqliteStoreOptions, type Durability } from './sqlite-store.js'
+export { type Durability, type SqliteStoreOptions, sqliteStore } from './sqlite-store.js'

@@ -26,15 +26,23 @@ export interface SqliteStoreOptions {
 export function sqliteStore(options: SqliteStoreOptions): Store {
   const path = options?.path
   if (typeof path !== 'string' || path.length === 0) {
-    throw new PigeonholeError('invalid_input', `sqliteStore: path: expected a file path or ':memory:', got ${JSON.stringify(path)}`, {
-      field: 'path',
-    })
+    throw new PigeonholeError(
+      'invalid_input',
+      `sqliteStore: path: expected a file path or ':memory:', got ${JSON.stringify(path)}`,
+      {
+        field: 'path',
+      },
+    )
   }
   const durability = options.durability ?? 'normal'
   if (durability !== 'normal' && durability !== 'full') {
-    throw new PigeonholeError('invalid_input', `sqliteStore: durability: expected 'normal' or 'full', got ${JSON.stringify(durability)}`, {
-      field: 'durability',
-    })
+    throw new PigeonholeError(
+      'invalid_input',
+      `sqliteStore: durability: expected 'normal' or 'full', got ${JSON.stringify(durability)}`,
+      {
+        field: 'durability',
+      },
+    )
   }
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000
   const raw = new BetterSqlite3(path)

@@ -26,7 +26,8 @@ export class StatementCache implements SqliteDatabase {
     }
     if (this.#max > 0) {
       this.#statements.set(sql, statement)
-      if (this.#statements.size > this.#max) this.#statements.delete(this.#statements.keys().next().value!)
+      if (this.#statements.size > this.#max)
+        this.#statements.delete(this.#statements.keys().next().value!)
     }
     return statement as unknown as SqliteStatement
   }

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely'
 import type { AccountsTable } from '../db/schema.js'
-import type { EngineContext } from '../engine/context.js'
 import { normalizeAddress } from '../engine/addresses.js'
+import type { EngineContext } from '../engine/context.js'
 import { PigeonholeError } from '../errors.js'
 import type { Account, ConsentMode, Page } from '../types.js'
 import { address as addressSchema } from '../validation/common.js'
@@ -45,7 +45,11 @@ export class Accounts {
         .where('address', '=', address)
         .executeTakeFirst()
       if (existing) {
-        throw new PigeonholeError('already_exists', `accounts.register: address "${address}" is already registered`, { address })
+        throw new PigeonholeError(
+          'already_exists',
+          `accounts.register: address "${address}" is already registered`,
+          { address },
+        )
       }
       const row = {
         address,
@@ -63,7 +67,10 @@ export class Accounts {
 
   /** The account, or null when the address is not registered. */
   async get(address: string): Promise<Account | null> {
-    const local = this.#local(parseInput(addressSchema, address, 'accounts.get', 'address'), 'address')
+    const local = this.#local(
+      parseInput(addressSchema, address, 'accounts.get', 'address'),
+      'address',
+    )
     const row = await this.#ctx.db
       .selectFrom('accounts')
       .selectAll()
@@ -76,7 +83,11 @@ export class Accounts {
   async list(input?: ListAccountsInput): Promise<Page<Account>> {
     const parsed = parseInput(listInput, input, 'accounts.list') ?? {}
     const size = parsed.limit ?? 100
-    let query = this.#ctx.db.selectFrom('accounts').selectAll().orderBy('address').limit(size + 1)
+    let query = this.#ctx.db
+      .selectFrom('accounts')
+      .selectAll()
+      .orderBy('address')
+      .limit(size + 1)
     if (parsed.cursor !== undefined) query = query.where('address', '>', parsed.cursor)
     const rows = await query.execute()
     const items = rows.slice(0, size).map(toAccount)
@@ -92,7 +103,11 @@ export class Accounts {
     const parsed = parseInput(updateInput, input, 'accounts.update')
     const address = this.#local(parsed.address, 'address')
     return this.#ctx.write(async (tx) => {
-      const row = await tx.db.selectFrom('accounts').selectAll().where('address', '=', address).executeTakeFirst()
+      const row = await tx.db
+        .selectFrom('accounts')
+        .selectAll()
+        .where('address', '=', address)
+        .executeTakeFirst()
       if (!row) throw notFound(address, 'accounts.update')
       const next = {
         ...row,
@@ -103,7 +118,12 @@ export class Accounts {
       }
       await tx.db
         .updateTable('accounts')
-        .set({ display_name: next.display_name, consent: next.consent, updated_at: next.updated_at, version: next.version })
+        .set({
+          display_name: next.display_name,
+          consent: next.consent,
+          updated_at: next.updated_at,
+          version: next.version,
+        })
         .where('address', '=', address)
         .execute()
       tx.emit({ type: 'account.updated', owner: address, data: { consent: next.consent } })
@@ -116,9 +136,15 @@ export class Accounts {
    * stay: others still hold them.
    */
   async remove(address: string): Promise<void> {
-    const local = this.#local(parseInput(addressSchema, address, 'accounts.remove', 'address'), 'address')
+    const local = this.#local(
+      parseInput(addressSchema, address, 'accounts.remove', 'address'),
+      'address',
+    )
     await this.#ctx.write(async (tx) => {
-      const deleted = await tx.db.deleteFrom('accounts').where('address', '=', local).executeTakeFirst()
+      const deleted = await tx.db
+        .deleteFrom('accounts')
+        .where('address', '=', local)
+        .executeTakeFirst()
       if (Number(deleted.numDeletedRows) === 0) throw notFound(local, 'accounts.remove')
       await tx.db.deleteFrom('box_entries').where('owner', '=', local).execute()
       await tx.db.deleteFrom('box_counts').where('owner', '=', local).execute()

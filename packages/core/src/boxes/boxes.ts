@@ -1,6 +1,6 @@
 import { notFound } from '../accounts/accounts.js'
-import type { EngineContext } from '../engine/context.js'
 import { normalizeAddress } from '../engine/addresses.js'
+import type { EngineContext } from '../engine/context.js'
 import type { BoxCount, BoxSummary } from '../types.js'
 import { address } from '../validation/common.js'
 import { parseInput } from '../validation/parse.js'
@@ -18,15 +18,31 @@ export class Boxes {
 
   /** Every box of the owner with total and unread: inbox, sent, then custom boxes by name. */
   async list(owner: string): Promise<BoxSummary[]> {
-    const name = normalizeAddress(parseInput(address, owner, 'boxes.list', 'owner'), this.#ctx.peerId)
+    const name = normalizeAddress(
+      parseInput(address, owner, 'boxes.list', 'owner'),
+      this.#ctx.peerId,
+    )
     const [account, rows] = await Promise.all([
-      this.#ctx.db.selectFrom('accounts').select('address').where('address', '=', name).executeTakeFirst(),
-      this.#ctx.db.selectFrom('box_counts').select(['box', 'total', 'unread']).where('owner', '=', name).execute(),
+      this.#ctx.db
+        .selectFrom('accounts')
+        .select('address')
+        .where('address', '=', name)
+        .executeTakeFirst(),
+      this.#ctx.db
+        .selectFrom('box_counts')
+        .select(['box', 'total', 'unread'])
+        .where('owner', '=', name)
+        .execute(),
     ])
     if (!account) throw notFound(name, 'boxes.list')
-    const byName = new Map(rows.map((r) => [r.box, { total: Number(r.total), unread: Number(r.unread) }]))
+    const byName = new Map(
+      rows.map((r) => [r.box, { total: Number(r.total), unread: Number(r.unread) }]),
+    )
     const custom = [...byName.keys()].filter((b) => !knownBoxes.includes(b)).sort()
-    return [...knownBoxes, ...custom].map((box) => ({ name: box, ...(byName.get(box) ?? { total: 0, unread: 0 }) }))
+    return [...knownBoxes, ...custom].map((box) => ({
+      name: box,
+      ...(byName.get(box) ?? { total: 0, unread: 0 }),
+    }))
   }
 
   /** `{ inbox: { total, unread }, sent: {...}, <custom>: {...} }` for the owner. */

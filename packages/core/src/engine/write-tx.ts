@@ -18,7 +18,10 @@ export class WriteTx {
   /** One timestamp for the whole change. */
   readonly now: number
   readonly #events: NewEvent[] = []
-  readonly #counts = new Map<string, { owner: string; box: string; total: number; unread: number }>()
+  readonly #counts = new Map<
+    string,
+    { owner: string; box: string; total: number; unread: number }
+  >()
   readonly #maxParameters: number
 
   constructor(db: Kysely<Database>, now: number, maxParameters: number) {

@@ -25,9 +25,11 @@ export class EventPoller {
       return this.#running
     }
     // A failed read is retried by the next poke; the cursor has not moved past it.
-    this.#running = this.#drain().catch(() => undefined).finally(() => {
-      this.#running = undefined
-    })
+    this.#running = this.#drain()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#running = undefined
+      })
     return this.#running
   }
 

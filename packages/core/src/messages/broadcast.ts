@@ -16,7 +16,11 @@ import { contentType, prepareSend } from './send.js'
 export async function broadcast(ctx: EngineContext, input: BroadcastInput): Promise<Message> {
   const where = 'messages.broadcast'
   const parsed = parseInput(broadcastInput, input, where)
-  const prepared = prepareSend(ctx, { from: null, content: parsed.content, idempotencyKey: parsed.idempotencyKey }, where)
+  const prepared = prepareSend(
+    ctx,
+    { from: null, content: parsed.content, idempotencyKey: parsed.idempotencyKey },
+    where,
+  )
   const hash = payloadHash({ broadcast: true, content: prepared.content })
   return ctx.write(async (tx) => {
     if (prepared.idempotencyKey !== null) {
@@ -28,10 +32,14 @@ export async function broadcast(ctx: EngineContext, input: BroadcastInput): Prom
         .executeTakeFirst()
       if (previous) {
         if (previous.payload_hash === hash) return toMessage(previous)
-        throw new PigeonholeError('idempotency_conflict', `${where}: idempotencyKey: "${prepared.idempotencyKey}" was used for a different message (${previous.id})`, {
-          idempotencyKey: prepared.idempotencyKey,
-          messageId: previous.id,
-        })
+        throw new PigeonholeError(
+          'idempotency_conflict',
+          `${where}: idempotencyKey: "${prepared.idempotencyKey}" was used for a different message (${previous.id})`,
+          {
+            idempotencyKey: prepared.idempotencyKey,
+            messageId: previous.id,
+          },
+        )
       }
     }
     const row = {
@@ -54,7 +62,18 @@ export async function broadcast(ctx: EngineContext, input: BroadcastInput): Prom
     await tx.db.insertInto('messages').values(row).execute()
     const inserted = await tx.db
       .insertInto('box_entries')
-      .columns(['owner', 'message_id', 'role', 'box', 'created_at', 'updated_at', 'version', 'read_at', 'seen_at', 'deleted_at'])
+      .columns([
+        'owner',
+        'message_id',
+        'role',
+        'box',
+        'created_at',
+        'updated_at',
+        'version',
+        'read_at',
+        'seen_at',
+        'deleted_at',
+      ])
       .expression((eb) =>
         eb
           .selectFrom('accounts')

@@ -17,7 +17,14 @@ export interface ListCursor {
 /** Opaque to callers: base64url of a small JSON array. */
 export function encodeCursor(cursor: ListCursor): string {
   const { key } = cursor
-  const raw = [1, key.createdAt, key.messageId, key.role, cursor.direction === 'after' ? 'a' : 'b', cursor.order === 'newest' ? 'n' : 'o']
+  const raw = [
+    1,
+    key.createdAt,
+    key.messageId,
+    key.role,
+    cursor.direction === 'after' ? 'a' : 'b',
+    cursor.order === 'newest' ? 'n' : 'o',
+  ]
   return Buffer.from(JSON.stringify(raw)).toString('base64url')
 }
 
@@ -39,11 +46,15 @@ export function decodeCursor(text: string, where: string): ListCursor {
     (raw[5] !== 'n' && raw[5] !== 'o')
   ) {
     const shown = text.length > 40 ? `${text.slice(0, 37)}...` : text
-    throw new PigeonholeError('invalid_input', `${where}: cursor: expected a cursor returned by an earlier list call, got "${shown}"`, {
-      field: 'cursor',
-      expected: 'a cursor returned by list',
-      got: shown,
-    })
+    throw new PigeonholeError(
+      'invalid_input',
+      `${where}: cursor: expected a cursor returned by an earlier list call, got "${shown}"`,
+      {
+        field: 'cursor',
+        expected: 'a cursor returned by list',
+        got: shown,
+      },
+    )
   }
   return {
     key: { createdAt: raw[1], messageId: raw[2], role: raw[3] },

@@ -1,5 +1,5 @@
-import type { EngineContext } from '../engine/context.js'
 import { normalizeAddress } from '../engine/addresses.js'
+import type { EngineContext } from '../engine/context.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import { PigeonholeError } from '../errors.js'
 import type { Message } from '../types.js'
@@ -12,14 +12,21 @@ import { contentType } from './send.js'
  * Replaces the shared content. Compare-and-set on `expectedVersion`: of two concurrent
  * updates with the same expected version exactly one wins, the other gets `version_conflict`.
  */
-export async function updateMessage(ctx: EngineContext, input: UpdateMessageInput): Promise<Message> {
+export async function updateMessage(
+  ctx: EngineContext,
+  input: UpdateMessageInput,
+): Promise<Message> {
   const where = 'messages.update'
   const parsed = parseInput(updateInput, input, where)
   const bytes = Buffer.byteLength(JSON.stringify(parsed.content))
   if (bytes > ctx.limits.maxContentBytes) {
-    throw new PigeonholeError('invalid_input', `${where}: content: expected at most ${ctx.limits.maxContentBytes} bytes of JSON, got ${bytes} bytes`, {
-      field: 'content',
-    })
+    throw new PigeonholeError(
+      'invalid_input',
+      `${where}: content: expected at most ${ctx.limits.maxContentBytes} bytes of JSON, got ${bytes} bytes`,
+      {
+        field: 'content',
+      },
+    )
   }
   const by = parsed.by === null ? null : normalizeAddress(parsed.by, ctx.peerId)
   return ctx.write(async (tx) => {
@@ -43,8 +50,17 @@ export async function updateMessage(ctx: EngineContext, input: UpdateMessageInpu
         { id: parsed.id, expectedVersion: parsed.expectedVersion, actualVersion: current.version },
       )
     }
-    tx.emit({ type: 'message.updated', messageId: parsed.id, data: { version: parsed.expectedVersion + 1, by } })
-    return { ...current, content: parsed.content, version: parsed.expectedVersion + 1, updatedAt: tx.now }
+    tx.emit({
+      type: 'message.updated',
+      messageId: parsed.id,
+      data: { version: parsed.expectedVersion + 1, by },
+    })
+    return {
+      ...current,
+      content: parsed.content,
+      version: parsed.expectedVersion + 1,
+      updatedAt: tx.now,
+    }
   })
 }
 
@@ -57,7 +73,13 @@ export async function retractMessage(ctx: EngineContext, input: RetractInput): P
     const current = await loadOwned(tx, parsed.id, by, where)
     const done = await tx.db
       .updateTable('messages')
-      .set({ content: '{}', content_type: null, attachments: '[]', retracted_at: tx.now, updated_at: tx.now })
+      .set({
+        content: '{}',
+        content_type: null,
+        attachments: '[]',
+        retracted_at: tx.now,
+        updated_at: tx.now,
+      })
       .where('id', '=', parsed.id)
       .where('retracted_at', 'is', null)
       .executeTakeFirst()
@@ -70,13 +92,22 @@ export async function retractMessage(ctx: EngineContext, input: RetractInput): P
       .returning(['owner', 'box', 'read_at'])
       .execute()
     for (const row of entries) tx.count(row.owner, row.box, -1, row.read_at === null ? -1 : 0)
-    tx.emit({ type: 'message.retracted', messageId: parsed.id, data: { by, entries: entries.length } })
+    tx.emit({
+      type: 'message.retracted',
+      messageId: parsed.id,
+      data: { by, entries: entries.length },
+    })
     return { ...current, content: {}, attachments: [], retractedAt: tx.now, updatedAt: tx.now }
   })
 }
 
 /** The message, if it exists, is not retracted, and `by` sent it. */
-async function loadOwned(tx: WriteTx, id: string, by: string | null, where: string): Promise<Message> {
+async function loadOwned(
+  tx: WriteTx,
+  id: string,
+  by: string | null,
+  where: string,
+): Promise<Message> {
   const row = await tx.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst()
   if (!row) throw new PigeonholeError('not_found', `${where}: id: no message "${id}"`, { id })
   const message = toMessage(row)
@@ -92,5 +123,7 @@ async function loadOwned(tx: WriteTx, id: string, by: string | null, where: stri
 }
 
 function retracted(id: string, where: string): PigeonholeError {
-  return new PigeonholeError('invalid_transition', `${where}: message "${id}" was retracted`, { id })
+  return new PigeonholeError('invalid_transition', `${where}: message "${id}" was retracted`, {
+    id,
+  })
 }

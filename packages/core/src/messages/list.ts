@@ -1,16 +1,16 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely'
-import type { Database } from '../db/schema.js'
-import type { EngineContext } from '../engine/context.js'
-import { normalizeAddress } from '../engine/addresses.js'
+import type { z } from 'zod'
 import { notFound } from '../accounts/accounts.js'
-import { PigeonholeError } from '../errors.js'
 import { knownBoxes } from '../boxes/boxes.js'
+import type { Database } from '../db/schema.js'
+import { normalizeAddress } from '../engine/addresses.js'
+import type { EngineContext } from '../engine/context.js'
+import { PigeonholeError } from '../errors.js'
 import type { BoxItem, NumberedPage, Page } from '../types.js'
 import { parseInput } from '../validation/parse.js'
-import { decodeCursor, encodeCursor, type EntryKey } from './cursor.js'
+import { decodeCursor, type EntryKey, encodeCursor } from './cursor.js'
 import { type ItemRow, itemColumns, toItem } from './rows.js'
 import { type ListInput, type ListPageInput, listInput, listPageInput } from './schemas.js'
-import type { z } from 'zod'
 
 type Filters = z.output<typeof listInput> | z.output<typeof listPageInput>
 type Db = Database & { e: Database['box_entries']; m: Database['messages'] }
@@ -25,9 +25,13 @@ export async function listItems(ctx: EngineContext, input: ListInput): Promise<P
   const size = parsed.limit ?? 50
   const cursor = parsed.cursor === undefined ? undefined : decodeCursor(parsed.cursor, where)
   if (cursor && cursor.order !== order) {
-    throw new PigeonholeError('invalid_input', `${where}: order: expected "${cursor.order}" (the order the cursor was made for), got "${order}"`, {
-      field: 'order',
-    })
+    throw new PigeonholeError(
+      'invalid_input',
+      `${where}: order: expected "${cursor.order}" (the order the cursor was made for), got "${order}"`,
+      {
+        field: 'order',
+      },
+    )
   }
   const backwards = cursor?.direction === 'before'
   // Walking backwards is walking the other order from the key, then flipping the page.
@@ -36,7 +40,11 @@ export async function listItems(ctx: EngineContext, input: ListInput): Promise<P
   if (cursor) {
     const k = cursor.key
     query = query.where((eb) =>
-      eb(eb.refTuple('e.created_at', 'e.message_id', 'e.role'), descending ? '<' : '>', eb.tuple(k.createdAt, k.messageId, k.role)),
+      eb(
+        eb.refTuple('e.created_at', 'e.message_id', 'e.role'),
+        descending ? '<' : '>',
+        eb.tuple(k.createdAt, k.messageId, k.role),
+      ),
     )
   }
   const dir = descending ? 'desc' : 'asc'
@@ -52,18 +60,27 @@ export async function listItems(ctx: EngineContext, input: ListInput): Promise<P
   const items = page.map(toItem)
   const first = items[0]
   const last = items[items.length - 1]
-  const keyOf = (item: BoxItem): EntryKey => ({ createdAt: item.entry.createdAt, messageId: item.entry.messageId, role: item.entry.role })
+  const keyOf = (item: BoxItem): EntryKey => ({
+    createdAt: item.entry.createdAt,
+    messageId: item.entry.messageId,
+    role: item.entry.role,
+  })
   const hasNext = backwards ? true : more
   const hasPrev = backwards ? more : cursor !== undefined
   return {
     items,
-    nextCursor: last && hasNext ? encodeCursor({ key: keyOf(last), direction: 'after', order }) : null,
-    prevCursor: first && hasPrev ? encodeCursor({ key: keyOf(first), direction: 'before', order }) : null,
+    nextCursor:
+      last && hasNext ? encodeCursor({ key: keyOf(last), direction: 'after', order }) : null,
+    prevCursor:
+      first && hasPrev ? encodeCursor({ key: keyOf(first), direction: 'before', order }) : null,
   }
 }
 
 /** Page-number paging with a total. New arrivals shift pages: prefer `list` with a cursor. */
-export async function listPage(ctx: EngineContext, input: ListPageInput): Promise<NumberedPage<BoxItem>> {
+export async function listPage(
+  ctx: EngineContext,
+  input: ListPageInput,
+): Promise<NumberedPage<BoxItem>> {
   const where = 'messages.listPage'
   const parsed = parseInput(listPageInput, input, where)
   const owner = await checkFilters(ctx, parsed, where)
@@ -82,8 +99,12 @@ export async function listPage(ctx: EngineContext, input: ListPageInput): Promis
 }
 
 async function countFiltered(ctx: EngineContext, owner: string, f: Filters): Promise<number> {
-  const onlyBox = f.threadId === undefined && f.from === undefined && f.type === undefined
-    && f.createdAfter === undefined && f.createdBefore === undefined
+  const onlyBox =
+    f.threadId === undefined &&
+    f.from === undefined &&
+    f.type === undefined &&
+    f.createdAfter === undefined &&
+    f.createdBefore === undefined
   if (onlyBox) {
     // The kept counts answer without touching the entries.
     const row = await ctx.db
@@ -125,18 +146,38 @@ function filtered(db: Kysely<Database>, owner: string, f: Filters): ItemQuery {
 async function checkFilters(ctx: EngineContext, f: Filters, where: string): Promise<string> {
   const owner = normalizeAddress(f.owner, ctx.peerId)
   if (f.from !== undefined) f.from = normalizeAddress(f.from, ctx.peerId)
-  const account = await ctx.db.selectFrom('accounts').select('address').where('address', '=', owner).executeTakeFirst()
+  const account = await ctx.db
+    .selectFrom('accounts')
+    .select('address')
+    .where('address', '=', owner)
+    .executeTakeFirst()
   if (!account) throw notFound(owner, where)
   if (f.box !== undefined) await requireBox(ctx, owner, f.box, where, 'box')
   return owner
 }
 
 /** `inbox` and `sent` always exist; a custom box exists once something was moved into it. */
-export async function requireBox(ctx: EngineContext, owner: string, box: string, where: string, field: string): Promise<void> {
+export async function requireBox(
+  ctx: EngineContext,
+  owner: string,
+  box: string,
+  where: string,
+  field: string,
+): Promise<void> {
   if (knownBoxes.includes(box)) return
-  const row = await ctx.db.selectFrom('box_counts').select('box').where('owner', '=', owner).where('box', '=', box).executeTakeFirst()
+  const row = await ctx.db
+    .selectFrom('box_counts')
+    .select('box')
+    .where('owner', '=', owner)
+    .where('box', '=', box)
+    .executeTakeFirst()
   if (row) return
-  const custom = await ctx.db.selectFrom('box_counts').select('box').where('owner', '=', owner).orderBy('box').execute()
+  const custom = await ctx.db
+    .selectFrom('box_counts')
+    .select('box')
+    .where('owner', '=', owner)
+    .orderBy('box')
+    .execute()
   const names = [...new Set([...knownBoxes, ...custom.map((r) => r.box)])]
   throw new PigeonholeError(
     'invalid_input',
@@ -144,4 +185,3 @@ export async function requireBox(ctx: EngineContext, owner: string, box: string,
     { field, expected: names, got: box },
   )
 }
-

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely'
 import { notFound } from '../accounts/accounts.js'
 import type { Database } from '../db/schema.js'
-import type { EngineContext } from '../engine/context.js'
 import { normalizeAddress } from '../engine/addresses.js'
+import type { EngineContext } from '../engine/context.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import { PigeonholeError } from '../errors.js'
 import type { EntryRole } from '../types.js'
@@ -12,8 +12,8 @@ import {
   type DeleteInput,
   deleteInput,
   type MarkInput,
-  markInput,
   type MoveInput,
+  markInput,
   moveInput,
 } from './schemas.js'
 
@@ -23,7 +23,11 @@ export interface ChangeResult {
 }
 
 /** Marks entries read (`read: true`) or unread, by ids in one transaction or a whole box in chunks. */
-export async function mark(ctx: EngineContext, input: MarkInput, read: boolean): Promise<ChangeResult> {
+export async function mark(
+  ctx: EngineContext,
+  input: MarkInput,
+  read: boolean,
+): Promise<ChangeResult> {
   const where = read ? 'messages.markRead' : 'messages.markUnread'
   const parsed = parseInput(markInput, input, where)
   const owner = await requireOwner(ctx, parsed.owner, where)
@@ -49,36 +53,41 @@ export async function mark(ctx: EngineContext, input: MarkInput, read: boolean):
 /** Which entries to mark: these message ids, or the next `size` of a box. */
 type MarkTarget = { ids: readonly string[] } | { box: string; size: number }
 
-async function markRows(tx: WriteTx, owner: string, read: boolean, target: MarkTarget): Promise<number> {
+async function markRows(
+  tx: WriteTx,
+  owner: string,
+  read: boolean,
+  target: MarkTarget,
+): Promise<number> {
   const changed = await tx.db
-      .updateTable('box_entries')
-      .set((eb) => ({
-        read_at: read ? tx.now : null,
-        seen_at: read ? eb.fn.coalesce('seen_at', eb.val(tx.now)) : eb.ref('seen_at'),
-        version: eb('version', '+', 1),
-        updated_at: tx.now,
-      }))
-      .where('owner', '=', owner)
-      .where('deleted_at', 'is', null)
-      .where('read_at', read ? 'is' : 'is not', null)
-      .where(({ eb, refTuple, selectFrom }) =>
-        'ids' in target
-          ? eb('message_id', 'in', target.ids)
-          : eb(
-              refTuple('message_id', 'role'),
-              'in',
-              selectFrom('box_entries')
-                .select(['message_id', 'role'])
-                .where('owner', '=', owner)
-                .where('box', '=', target.box)
-                .where('deleted_at', 'is', null)
-                .where('read_at', read ? 'is' : 'is not', null)
-                .limit(target.size)
-                .$asTuple('message_id', 'role'),
-            ),
-      )
-      .returning(['message_id', 'role', 'box', 'version'])
-      .execute()
+    .updateTable('box_entries')
+    .set((eb) => ({
+      read_at: read ? tx.now : null,
+      seen_at: read ? eb.fn.coalesce('seen_at', eb.val(tx.now)) : eb.ref('seen_at'),
+      version: eb('version', '+', 1),
+      updated_at: tx.now,
+    }))
+    .where('owner', '=', owner)
+    .where('deleted_at', 'is', null)
+    .where('read_at', read ? 'is' : 'is not', null)
+    .where(({ eb, refTuple, selectFrom }) =>
+      'ids' in target
+        ? eb('message_id', 'in', target.ids)
+        : eb(
+            refTuple('message_id', 'role'),
+            'in',
+            selectFrom('box_entries')
+              .select(['message_id', 'role'])
+              .where('owner', '=', owner)
+              .where('box', '=', target.box)
+              .where('deleted_at', 'is', null)
+              .where('read_at', read ? 'is' : 'is not', null)
+              .limit(target.size)
+              .$asTuple('message_id', 'role'),
+          ),
+    )
+    .returning(['message_id', 'role', 'box', 'version'])
+    .execute()
   for (const row of changed) {
     tx.count(owner, row.box, 0, read ? -1 : 1)
     tx.emit({
@@ -166,13 +175,23 @@ export async function remove(ctx: EngineContext, input: DeleteInput): Promise<Ch
 
 async function requireOwner(ctx: EngineContext, owner: string, where: string): Promise<string> {
   const name = normalizeAddress(owner, ctx.peerId)
-  const row = await ctx.db.selectFrom('accounts').select('address').where('address', '=', name).executeTakeFirst()
+  const row = await ctx.db
+    .selectFrom('accounts')
+    .select('address')
+    .where('address', '=', name)
+    .executeTakeFirst()
   if (!row) throw notFound(name, where)
   return name
 }
 
 /** Every id must have a live entry of the owner (in `box`, when given); else nothing changes. */
-async function requireLive(db: Kysely<Database>, owner: string, ids: readonly string[], where: string, box?: string) {
+async function requireLive(
+  db: Kysely<Database>,
+  owner: string,
+  ids: readonly string[],
+  where: string,
+  box?: string,
+) {
   const rows = await db
     .selectFrom('box_entries')
     .select(['message_id', 'box'])
@@ -186,10 +205,14 @@ async function requireLive(db: Kysely<Database>, owner: string, ids: readonly st
   if (missing.length > 0) {
     throw new PigeonholeError(
       'not_found',
-      `${where}: ids: ${missing.slice(0, 5).map((id) => `"${id}"`).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} ${missing.length === 1 ? 'is' : 'are'} not in ${box === undefined ? 'any box' : `box "${box}"`} of "${owner}"`,
+      `${where}: ids: ${missing
+        .slice(0, 5)
+        .map((id) => `"${id}"`)
+        .join(
+          ', ',
+        )}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} ${missing.length === 1 ? 'is' : 'are'} not in ${box === undefined ? 'any box' : `box "${box}"`} of "${owner}"`,
       { missing, owner },
     )
   }
   return rows
 }
-

@@ -1,5 +1,5 @@
-import type { EngineContext } from '../engine/context.js'
 import { normalizeAddress } from '../engine/addresses.js'
+import type { EngineContext } from '../engine/context.js'
 import { PigeonholeError } from '../errors.js'
 import type { BoxItem, Message, NumberedPage, Page, Receipt } from '../types.js'
 import { messageId } from '../validation/common.js'
@@ -8,7 +8,7 @@ import { broadcast } from './broadcast.js'
 import { retractMessage, updateMessage } from './edit.js'
 import { listItems, listPage } from './list.js'
 import { type ChangeResult, mark, move, remove } from './mark.js'
-import { itemColumns, type ItemRow, toItem, toMessage } from './rows.js'
+import { type ItemRow, itemColumns, toItem, toMessage } from './rows.js'
 import {
   type BroadcastInput,
   type DeleteInput,
@@ -56,7 +56,11 @@ export class Messages {
 
   /** Sends one message; throws if it cannot be stored, and then stores nothing. */
   async send(input: SendInput): Promise<Message> {
-    const prepared = prepareSend(this.#ctx, parseInput(sendInput, input, 'messages.send'), 'messages.send')
+    const prepared = prepareSend(
+      this.#ctx,
+      parseInput(sendInput, input, 'messages.send'),
+      'messages.send',
+    )
     const [outcome] = await this.#ctx.write((tx) => storeSends(this.#ctx, tx, [prepared]))
     if (outcome!.status === 'failed') {
       const e = outcome!.error
@@ -86,7 +90,13 @@ export class Messages {
       }
     })
     if (ready.length > 0) {
-      const outcomes = await this.#ctx.write((tx) => storeSends(this.#ctx, tx, ready.map((r) => r.prepared)))
+      const outcomes = await this.#ctx.write((tx) =>
+        storeSends(
+          this.#ctx,
+          tx,
+          ready.map((r) => r.prepared),
+        ),
+      )
       outcomes.forEach((outcome, i) => {
         const { index } = ready[i]!
         const identifier = results[index]!.identifier
@@ -97,7 +107,12 @@ export class Messages {
       })
     }
     const count = (s: SendManyItemResult['status']) => results.filter((r) => r.status === s).length
-    return { items: results, created: count('created'), duplicates: count('duplicate'), failed: count('failed') }
+    return {
+      items: results,
+      created: count('created'),
+      duplicates: count('duplicate'),
+      failed: count('failed'),
+    }
   }
 
   /** A system message (`from: null`) to every account, in one transaction. */
@@ -108,7 +123,11 @@ export class Messages {
   /** The shared message, or null. */
   async get(id: string): Promise<Message | null> {
     const parsed = parseInput(messageId, id, 'messages.get', 'id')
-    const row = await this.#ctx.db.selectFrom('messages').selectAll().where('id', '=', parsed).executeTakeFirst()
+    const row = await this.#ctx.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', parsed)
+      .executeTakeFirst()
     return row ? toMessage(row) : null
   }
 
@@ -172,8 +191,15 @@ export class Messages {
   /** Per recipient: when it was delivered and first read. */
   async receipts(id: string): Promise<Receipt[]> {
     const parsed = parseInput(messageId, id, 'messages.receipts', 'id')
-    const message = await this.#ctx.db.selectFrom('messages').select('id').where('id', '=', parsed).executeTakeFirst()
-    if (!message) throw new PigeonholeError('not_found', `messages.receipts: id: no message "${parsed}"`, { id: parsed })
+    const message = await this.#ctx.db
+      .selectFrom('messages')
+      .select('id')
+      .where('id', '=', parsed)
+      .executeTakeFirst()
+    if (!message)
+      throw new PigeonholeError('not_found', `messages.receipts: id: no message "${parsed}"`, {
+        id: parsed,
+      })
     const rows = await this.#ctx.db
       .selectFrom('box_entries')
       .select(['owner', 'created_at', 'seen_at'])
@@ -190,10 +216,18 @@ export class Messages {
 }
 
 function identifierOf(raw: unknown, index: number): string {
-  const value = raw !== null && typeof raw === 'object' ? (raw as { identifier?: unknown }).identifier : undefined
+  const value =
+    raw !== null && typeof raw === 'object'
+      ? (raw as { identifier?: unknown }).identifier
+      : undefined
   return typeof value === 'string' && value.length > 0 ? value : String(index)
 }
 
 function failed(index: number, identifier: string, error: PigeonholeError): SendManyItemResult {
-  return { index, identifier, status: 'failed', error: { code: error.code, message: error.message, details: { ...error.details } } }
+  return {
+    index,
+    identifier,
+    status: 'failed',
+    error: { code: error.code, message: error.message, details: { ...error.details } },
+  }
 }

@@ -73,7 +73,8 @@ export const markInput = z
       ctx.issues.push({
         code: 'custom',
         path: ['ids'],
-        message: 'either ids (1 to 1000 message ids) or box (a whole box), not both and not neither',
+        message:
+          'either ids (1 to 1000 message ids) or box (a whole box), not both and not neither',
         input: ctx.value.ids,
       })
     }

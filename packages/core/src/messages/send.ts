@@ -1,7 +1,8 @@
 import type { Insertable } from 'kysely'
+import type { z } from 'zod'
 import type { BoxEntriesTable, MessagesTable } from '../db/schema.js'
-import type { EngineContext } from '../engine/context.js'
 import { normalizeAddress } from '../engine/addresses.js'
+import type { EngineContext } from '../engine/context.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import { PigeonholeError } from '../errors.js'
 import type { Content, Message } from '../types.js'
@@ -9,7 +10,6 @@ import { payloadHash } from '../util/canonical-json.js'
 import { chunk } from '../util/chunk.js'
 import { toMessage } from './rows.js'
 import type { sendInput } from './schemas.js'
-import type { z } from 'zod'
 
 /** A send that passed validation, with addresses normalized. */
 export interface PreparedSend {
@@ -38,7 +38,11 @@ export function prepareSend(
     throw new PigeonholeError(
       'invalid_input',
       `${where}: content: expected at most ${ctx.limits.maxContentBytes} bytes of JSON, got ${bytes} bytes`,
-      { field: 'content', expected: `at most ${ctx.limits.maxContentBytes} bytes`, got: `${bytes} bytes` },
+      {
+        field: 'content',
+        expected: `at most ${ctx.limits.maxContentBytes} bytes`,
+        got: `${bytes} bytes`,
+      },
     )
   }
   const norm = (a: string) => normalizeAddress(a, ctx.peerId)
@@ -77,8 +81,14 @@ export async function storeSends(
   const entries: Insertable<BoxEntriesTable>[] = []
   items.forEach((item, i) => {
     const to = recipients[i]!
-    const hash = payloadHash({ to, content: item.content, attachments: item.attachments, threadId: item.threadId })
-    const keyId = item.idempotencyKey === null ? null : `${item.from ?? ''}\u0000${item.idempotencyKey}`
+    const hash = payloadHash({
+      to,
+      content: item.content,
+      attachments: item.attachments,
+      threadId: item.threadId,
+    })
+    const keyId =
+      item.idempotencyKey === null ? null : `${item.from ?? ''}\u0000${item.idempotencyKey}`
     const previous = keyId === null ? undefined : existing.get(keyId)
     if (previous) {
       outcomes.push(
@@ -152,27 +162,41 @@ function checkSend(
   threads: Map<string, ThreadInfo>,
 ): PigeonholeError | undefined {
   if (item.from !== null && !known.has(item.from)) {
-    return new PigeonholeError('not_found', `from: no account "${item.from}"`, { address: item.from })
+    return new PigeonholeError('not_found', `from: no account "${item.from}"`, {
+      address: item.from,
+    })
   }
   if (item.threadId !== null) {
     const thread = threads.get(item.threadId)
     if (!thread) {
-      return new PigeonholeError('not_found', `threadId: no thread "${item.threadId}"`, { threadId: item.threadId })
+      return new PigeonholeError('not_found', `threadId: no thread "${item.threadId}"`, {
+        threadId: item.threadId,
+      })
     }
     if (thread.closed) {
-      return new PigeonholeError('thread_closed', `threadId: thread "${item.threadId}" is closed`, { threadId: item.threadId })
+      return new PigeonholeError('thread_closed', `threadId: thread "${item.threadId}" is closed`, {
+        threadId: item.threadId,
+      })
     }
     if (item.from !== null && !thread.participants.includes(item.from)) {
-      return new PigeonholeError('forbidden', `from: "${item.from}" is not a participant of thread "${item.threadId}"`, {
-        threadId: item.threadId,
-        address: item.from,
-      })
+      return new PigeonholeError(
+        'forbidden',
+        `from: "${item.from}" is not a participant of thread "${item.threadId}"`,
+        {
+          threadId: item.threadId,
+          address: item.from,
+        },
+      )
     }
   }
   if (to.length === 0) {
-    return new PigeonholeError('invalid_input', 'to: expected 1 to 1000 recipients (or a thread with other participants), got none', {
-      field: 'to',
-    })
+    return new PigeonholeError(
+      'invalid_input',
+      'to: expected 1 to 1000 recipients (or a thread with other participants), got none',
+      {
+        field: 'to',
+      },
+    )
   }
   const missing = to.filter((a) => !known.has(a))
   if (missing.length > 0) {
@@ -193,7 +217,13 @@ function addEntries(
   to: readonly string[],
   out: Insertable<BoxEntriesTable>[],
 ): void {
-  const base = { message_id: messageId, created_at: tx.now, updated_at: tx.now, version: 1, deleted_at: null }
+  const base = {
+    message_id: messageId,
+    created_at: tx.now,
+    updated_at: tx.now,
+    version: 1,
+    deleted_at: null,
+  }
   if (from !== null) {
     out.push({ ...base, owner: from, role: 'sent', box: 'sent', read_at: tx.now, seen_at: tx.now })
     tx.count(from, 'sent', 1, 0)
@@ -239,7 +269,11 @@ async function loadAccounts(
   })
   const known = new Set<string>()
   for (const part of chunk([...wanted], params)) {
-    const rows = await tx.db.selectFrom('accounts').select('address').where('address', 'in', part).execute()
+    const rows = await tx.db
+      .selectFrom('accounts')
+      .select('address')
+      .where('address', 'in', part)
+      .execute()
     for (const row of rows) known.add(row.address)
   }
   return known
@@ -253,8 +287,13 @@ async function loadThreads(
   const ids = [...new Set(items.flatMap((i) => (i.threadId === null ? [] : [i.threadId])))]
   const threads = new Map<string, ThreadInfo>()
   for (const part of chunk(ids, params)) {
-    const rows = await tx.db.selectFrom('threads').select(['id', 'closed_at']).where('id', 'in', part).execute()
-    for (const row of rows) threads.set(row.id, { closed: row.closed_at !== null, participants: [] })
+    const rows = await tx.db
+      .selectFrom('threads')
+      .select(['id', 'closed_at'])
+      .where('id', 'in', part)
+      .execute()
+    for (const row of rows)
+      threads.set(row.id, { closed: row.closed_at !== null, participants: [] })
     const members = await tx.db
       .selectFrom('thread_participants')
       .select(['thread_id', 'address'])

@@ -1,11 +1,11 @@
 import type { Kysely, Selectable } from 'kysely'
+import { z } from 'zod'
 import type { Database, ThreadsTable } from '../db/schema.js'
-import type { EngineContext } from '../engine/context.js'
 import { normalizeAddress } from '../engine/addresses.js'
+import type { EngineContext } from '../engine/context.js'
 import { PigeonholeError } from '../errors.js'
 import type { Page, Thread } from '../types.js'
 import { parseInput } from '../validation/parse.js'
-import { z } from 'zod'
 import {
   type CloseThreadInput,
   type CreateThreadInput,
@@ -33,18 +33,30 @@ export class Threads {
     const participants = [...new Set(parsed.participants.map(norm))].sort()
     const createdBy = parsed.createdBy == null ? null : norm(parsed.createdBy)
     if (createdBy !== null && !participants.includes(createdBy)) {
-      throw new PigeonholeError('invalid_input', `${where}: createdBy: expected one of the participants, got "${createdBy}"`, {
-        field: 'createdBy',
-      })
+      throw new PigeonholeError(
+        'invalid_input',
+        `${where}: createdBy: expected one of the participants, got "${createdBy}"`,
+        {
+          field: 'createdBy',
+        },
+      )
     }
     return this.#ctx.write(async (tx) => {
-      const known = await tx.db.selectFrom('accounts').select('address').where('address', 'in', participants).execute()
+      const known = await tx.db
+        .selectFrom('accounts')
+        .select('address')
+        .where('address', 'in', participants)
+        .execute()
       const found = new Set(known.map((r) => r.address))
       const missing = participants.filter((p) => !found.has(p))
       if (missing.length > 0) {
-        throw new PigeonholeError('recipient_not_found', `${where}: participants: ${missing.map((m) => `"${m}"`).join(', ')} not registered`, {
-          missing,
-        })
+        throw new PigeonholeError(
+          'recipient_not_found',
+          `${where}: participants: ${missing.map((m) => `"${m}"`).join(', ')} not registered`,
+          {
+            missing,
+          },
+        )
       }
       const row = {
         id: this.#ctx.ids.next('thr'),
@@ -82,14 +94,23 @@ export class Threads {
       .selectAll('t')
       .where('p.address', '=', participant)
       .$if(parsed.cursor !== undefined, (q) => q.where('t.id', '<', parsed.cursor!))
-      .$if(parsed.closed !== undefined, (q) => q.where('t.closed_at', parsed.closed ? 'is not' : 'is', null))
+      .$if(parsed.closed !== undefined, (q) =>
+        q.where('t.closed_at', parsed.closed ? 'is not' : 'is', null),
+      )
       .orderBy('t.id', 'desc')
       .limit(size + 1)
       .execute()
     const page = rows.slice(0, size)
-    const members = await participantsOf(this.#ctx.db, page.map((r) => r.id))
+    const members = await participantsOf(
+      this.#ctx.db,
+      page.map((r) => r.id),
+    )
     const items = page.map((r) => toThread(r, members.get(r.id) ?? []))
-    return { items, nextCursor: rows.length > size ? page[page.length - 1]!.id : null, prevCursor: null }
+    return {
+      items,
+      nextCursor: rows.length > size ? page[page.length - 1]!.id : null,
+      prevCursor: null,
+    }
   }
 
   /** Closes the thread; closing it twice is an `invalid_transition`. */
@@ -99,9 +120,16 @@ export class Threads {
     const by = parsed.by == null ? null : normalizeAddress(parsed.by, this.#ctx.peerId)
     return this.#ctx.write(async (tx) => {
       const thread = await loadThread(tx.db, parsed.id)
-      if (!thread) throw new PigeonholeError('not_found', `${where}: id: no thread "${parsed.id}"`, { id: parsed.id })
+      if (!thread)
+        throw new PigeonholeError('not_found', `${where}: id: no thread "${parsed.id}"`, {
+          id: parsed.id,
+        })
       if (by !== null && !thread.participants.includes(by)) {
-        throw new PigeonholeError('forbidden', `${where}: by: "${by}" is not a participant of thread "${parsed.id}"`, { id: parsed.id, by })
+        throw new PigeonholeError(
+          'forbidden',
+          `${where}: by: "${by}" is not a participant of thread "${parsed.id}"`,
+          { id: parsed.id, by },
+        )
       }
       const done = await tx.db
         .updateTable('threads')
@@ -110,7 +138,11 @@ export class Threads {
         .where('closed_at', 'is', null)
         .executeTakeFirst()
       if (Number(done.numUpdatedRows) !== 1) {
-        throw new PigeonholeError('invalid_transition', `${where}: thread "${parsed.id}" is already closed`, { id: parsed.id })
+        throw new PigeonholeError(
+          'invalid_transition',
+          `${where}: thread "${parsed.id}" is already closed`,
+          { id: parsed.id },
+        )
       }
       tx.emit({ type: 'thread.closed', data: { threadId: parsed.id, by } })
       return { ...thread, closedAt: tx.now, updatedAt: tx.now, version: thread.version + 1 }

@@ -22,18 +22,16 @@ export const identifier = z.string().min(1).max(200)
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json }
 
 /** A JSON object as message content: no functions, no undefined, no cycles, no NaN. */
-export const jsonObject = z
-  .record(z.string(), z.unknown())
-  .check((ctx) => {
-    const problem = findNonJson(ctx.value, '', new Set())
-    if (problem) {
-      ctx.issues.push({
-        code: 'custom',
-        message: `JSON (${problem.what} at ${problem.path || 'the top'} is not)`,
-        input: ctx.value,
-      })
-    }
-  }) as unknown as z.ZodType<Record<string, Json>>
+export const jsonObject = z.record(z.string(), z.unknown()).check((ctx) => {
+  const problem = findNonJson(ctx.value, '', new Set())
+  if (problem) {
+    ctx.issues.push({
+      code: 'custom',
+      message: `JSON (${problem.what} at ${problem.path || 'the top'} is not)`,
+      input: ctx.value,
+    })
+  }
+}) as unknown as z.ZodType<Record<string, Json>>
 
 function findNonJson(
   value: unknown,
@@ -55,7 +53,11 @@ function findNonJson(
       }
       seen.add(value)
       for (const [key, inner] of Object.entries(value)) {
-        const found = findNonJson(inner, Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key, seen)
+        const found = findNonJson(
+          inner,
+          Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key,
+          seen,
+        )
         if (found) return found
       }
       seen.delete(value)

@@ -28,14 +28,21 @@ export interface InputIssue {
   message: string
 }
 
-export function describeIssue(issue: z.core.$ZodIssue, root: unknown, rootName = 'input'): InputIssue {
+export function describeIssue(
+  issue: z.core.$ZodIssue,
+  root: unknown,
+  rootName = 'input',
+): InputIssue {
   const field = formatPath(issue.path) || rootName
   const input = 'input' in issue ? issue.input : valueAt(root, issue.path)
   let expected: string
   let got = describeValue(input)
   switch (issue.code) {
     case 'invalid_type':
-      expected = issue.expected === 'never' ? 'no such field' : articled(issue.expected === 'record' ? 'object' : issue.expected)
+      expected =
+        issue.expected === 'never'
+          ? 'no such field'
+          : articled(issue.expected === 'record' ? 'object' : issue.expected)
       got = input === undefined ? 'nothing' : got
       break
     case 'too_small':
@@ -92,7 +99,8 @@ function bound(word: string, origin: string, limit: unknown, inclusive?: boolean
     case 'string':
       return `${word} ${n} character${n === 1 ? '' : 's'}`
     default: {
-      const op = word === 'at least' ? (inclusive === false ? '>' : '>=') : inclusive === false ? '<' : '<='
+      const op =
+        word === 'at least' ? (inclusive === false ? '>' : '>=') : inclusive === false ? '<' : '<='
       return `a number ${op} ${n}`
     }
   }

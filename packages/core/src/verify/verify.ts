@@ -27,7 +27,9 @@ export async function verify(ctx: EngineContext): Promise<Difference[]> {
     .execute()
   const kept = await db.selectFrom('box_counts').selectAll().execute()
   const key = (owner: string, box: string) => `${owner}\u0000${box}`
-  const actual = new Map(recount.map((r) => [key(r.owner, r.box), { total: Number(r.total), unread: Number(r.unread) }]))
+  const actual = new Map(
+    recount.map((r) => [key(r.owner, r.box), { total: Number(r.total), unread: Number(r.unread) }]),
+  )
   const seen = new Set<string>()
   for (const row of kept) {
     const k = key(row.owner, row.box)
@@ -36,7 +38,12 @@ export async function verify(ctx: EngineContext): Promise<Difference[]> {
     if (Number(row.total) !== real.total || Number(row.unread) !== real.unread) {
       out.push({
         kind: 'count_mismatch',
-        details: { owner: row.owner, box: row.box, kept: { total: Number(row.total), unread: Number(row.unread) }, recounted: real },
+        details: {
+          owner: row.owner,
+          box: row.box,
+          kept: { total: Number(row.total), unread: Number(row.unread) },
+          recounted: real,
+        },
       })
     }
   }
@@ -55,26 +62,43 @@ export async function verify(ctx: EngineContext): Promise<Difference[]> {
         .onRef('v.entry_role', '=', 'e.role')
         .on('v.type', 'in', entryChanges),
     )
-    .select((eb) => ['e.owner', 'e.message_id', 'e.role', 'e.version', eb.fn.count<number>('v.cursor').as('changes')])
+    .select((eb) => [
+      'e.owner',
+      'e.message_id',
+      'e.role',
+      'e.version',
+      eb.fn.count<number>('v.cursor').as('changes'),
+    ])
     .groupBy(['e.owner', 'e.message_id', 'e.role', 'e.version'])
     .having((eb) => eb(sql`1 + count(v.cursor)`, '<>', eb.ref('e.version')))
     .execute()
   for (const r of entryVersions) {
     out.push({
       kind: 'entry_version_mismatch',
-      details: { owner: r.owner, messageId: r.message_id, role: r.role, version: Number(r.version), expected: 1 + Number(r.changes) },
+      details: {
+        owner: r.owner,
+        messageId: r.message_id,
+        role: r.role,
+        version: Number(r.version),
+        expected: 1 + Number(r.changes),
+      },
     })
   }
 
   const messageVersions = await db
     .selectFrom('messages as m')
-    .leftJoin('events as v', (join) => join.onRef('v.message_id', '=', 'm.id').on('v.type', '=', 'message.updated'))
+    .leftJoin('events as v', (join) =>
+      join.onRef('v.message_id', '=', 'm.id').on('v.type', '=', 'message.updated'),
+    )
     .select((eb) => ['m.id', 'm.version', eb.fn.count<number>('v.cursor').as('edits')])
     .groupBy(['m.id', 'm.version'])
     .having((eb) => eb(sql`1 + count(v.cursor)`, '<>', eb.ref('m.version')))
     .execute()
   for (const r of messageVersions) {
-    out.push({ kind: 'message_version_mismatch', details: { messageId: r.id, version: Number(r.version), expected: 1 + Number(r.edits) } })
+    out.push({
+      kind: 'message_version_mismatch',
+      details: { messageId: r.id, version: Number(r.version), expected: 1 + Number(r.edits) },
+    })
   }
 
   const orphans = await db
@@ -84,7 +108,10 @@ export async function verify(ctx: EngineContext): Promise<Difference[]> {
     .where('m.id', 'is', null)
     .execute()
   for (const r of orphans) {
-    out.push({ kind: 'orphan_entry', details: { owner: r.owner, messageId: r.message_id, role: r.role } })
+    out.push({
+      kind: 'orphan_entry',
+      details: { owner: r.owner, messageId: r.message_id, role: r.role },
+    })
   }
 
   const strays = await db

@@ -1,0 +1,1 @@
+export { type ConformanceOptions, runConformanceSuite } from './conformance.js'

@@ -1,0 +1,3 @@
+import type { ConformanceOptions } from '../conformance.js'
+
+export function describeModel(_options: ConformanceOptions & { fuzzRuns: number }): void {}
