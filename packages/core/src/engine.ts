@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs'
+import { z } from 'zod'
 import { Accounts } from './accounts/accounts.js'
 import { Boxes } from './boxes/boxes.js'
 import { migrateToLatest } from './db/migrate.js'
@@ -12,7 +13,11 @@ import { Messages } from './messages/messages.js'
 import type { Store } from './store-port.js'
 import { Threads } from './threads/threads.js'
 import type { Clock, Difference, IdGenerator, PigeonholeEvent } from './types.js'
+import { parseInput } from './validation/parse.js'
 import { verify } from './verify/verify.js'
+
+/** An event cursor: 0 (before the first event) or one an event carried. */
+const eventCursor = z.number().int().min(0)
 
 export interface PigeonholeOptions {
   /** Where everything is kept: `sqliteStore(...)`, `postgresStore(...)`. */
@@ -93,7 +98,7 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     threads: new Threads(ctx),
     events$: hub.events$,
     events: {
-      since: (cursor) => hub.since(cursor),
+      since: (cursor) => hub.since(parseInput(eventCursor, cursor, 'events.since', 'cursor')),
       get lastCursor() {
         return hub.lastCursor
       },

@@ -28,7 +28,7 @@ export class EngineContext {
   readonly peerId: string
   readonly maxParameters: number
   readonly #writeLock: Mutex | undefined
-  readonly #afterCommit: () => void
+  readonly #afterCommit: () => Promise<void> | void
   #closed = false
 
   constructor(options: {
@@ -38,7 +38,7 @@ export class EngineContext {
     limits: Limits
     hub: EventHub
     peerId: string
-    afterCommit: () => void
+    afterCommit: () => Promise<void> | void
   }) {
     this.store = options.store
     this.clock = options.clock
@@ -79,8 +79,10 @@ export class EngineContext {
         events = await tx.flush()
         return value
       })
+      // Either way the change's events are emitted before the call returns, so
+      // `events.lastCursor` covers it on every store.
       if (this.#writeLock) this.hub.publish(events)
-      else this.#afterCommit()
+      else await this.#afterCommit()
       return result
     }
     return this.#writeLock ? this.#writeLock.run(run) : run()

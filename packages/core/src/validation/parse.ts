@@ -33,7 +33,7 @@ export function describeIssue(
   root: unknown,
   rootName = 'input',
 ): InputIssue {
-  const field = formatPath(issue.path) || rootName
+  let field = formatPath(issue.path) || rootName
   const input = 'input' in issue ? issue.input : valueAt(root, issue.path)
   let expected: string
   let got = describeValue(input)
@@ -57,6 +57,8 @@ export function describeIssue(
       expected = `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
       break
     case 'unrecognized_keys':
+      // The field to name is the unknown one, not the object that holds it.
+      field = formatPath([...issue.path, issue.keys[0]!])
       expected = 'only known fields'
       got = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
       break

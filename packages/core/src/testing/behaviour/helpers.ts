@@ -1,0 +1,105 @@
+import { firstValueFrom, type Observable, takeWhile, timeout, toArray } from 'rxjs'
+import { expect } from 'vitest'
+import { type ErrorCode, type Pigeonhole, PigeonholeError } from '../../index.js'
+import type { BoxCount, Difference, PigeonholeEvent } from '../../types.js'
+
+/** Registers each address with default settings. */
+export async function register(ph: Pigeonhole, ...addresses: string[]): Promise<void> {
+  for (const address of addresses) await ph.accounts.register({ address })
+}
+
+/**
+ * Awaits `call` and expects a PigeonholeError with `code`; checks the message and
+ * `details.field` when given, and returns the error for more checks.
+ */
+export async function expectError(
+  call: Promise<unknown> | (() => unknown),
+  code: ErrorCode,
+  expected: { message?: RegExp; field?: string } = {},
+): Promise<PigeonholeError> {
+  let outcome: { error: unknown } | undefined
+  try {
+    await (typeof call === 'function' ? call() : call)
+  } catch (error) {
+    outcome = { error }
+  }
+  if (!outcome) return expect.fail(`expected a PigeonholeError "${code}", but the call succeeded`)
+  const error = outcome.error
+  expect(error).toBeInstanceOf(PigeonholeError)
+  const e = error as PigeonholeError
+  expect({ code: e.code, message: e.message }).toEqual({ code, message: expect.any(String) })
+  if (expected.message) expect(e.message).toMatch(expected.message)
+  if (expected.field !== undefined) expect(e.details.field).toBe(expected.field)
+  return e
+}
+
+/** What a failed call must leave untouched: counts and lists of the owners, events, verify. */
+export interface Snapshot {
+  lastCursor: number
+  counts: Record<string, Record<string, BoxCount>>
+  entries: Record<string, string[]>
+  verify: Difference[]
+}
+
+export async function snapshot(ph: Pigeonhole, owners: readonly string[]): Promise<Snapshot> {
+  const counts: Snapshot['counts'] = {}
+  const entries: Snapshot['entries'] = {}
+  for (const owner of owners) {
+    counts[owner] = await ph.boxes.counts(owner)
+    const page = await ph.messages.list({ owner, limit: 1000 })
+    entries[owner] = page.items.map(
+      (i) => `${i.entry.box}/${i.entry.messageId}/${i.entry.role}/v${i.entry.version}`,
+    )
+  }
+  return { lastCursor: ph.events.lastCursor, counts, entries, verify: await ph.verify() }
+}
+
+/** Runs `call`, expects it to fail with `code`, and expects the owners' state to be unchanged. */
+export async function expectNothingChanged(
+  ph: Pigeonhole,
+  owners: readonly string[],
+  call: () => unknown,
+  code: ErrorCode,
+  expected: { message?: RegExp; field?: string } = {},
+): Promise<PigeonholeError> {
+  const before = await snapshot(ph, owners)
+  const error = await expectError(call, code, expected)
+  expect(await snapshot(ph, owners)).toEqual(before)
+  return error
+}
+
+/** Collects `source` until an event with cursor >= `upTo` arrives (5 s at most). */
+export function collectUntil(
+  source: Observable<PigeonholeEvent>,
+  upTo: number,
+): Promise<PigeonholeEvent[]> {
+  return firstValueFrom(
+    source.pipe(
+      takeWhile((e) => e.cursor < upTo, true),
+      toArray(),
+      timeout(5000),
+    ),
+  )
+}
+
+/** Stored events after `after` up to the newest emitted one, read back through `since`. */
+export async function eventsAfter(ph: Pigeonhole, after: number): Promise<PigeonholeEvent[]> {
+  const upTo = ph.events.lastCursor
+  if (upTo <= after) return []
+  return collectUntil(ph.events.since(after), upTo)
+}
+
+/** Runs `call` and returns the events it wrote, in cursor order. */
+export async function eventsOf(
+  ph: Pigeonhole,
+  call: () => Promise<unknown>,
+): Promise<PigeonholeEvent[]> {
+  const before = ph.events.lastCursor
+  await call()
+  return eventsAfter(ph, before)
+}
+
+/** `type owner` of each event, for compact comparisons. */
+export function summary(events: readonly PigeonholeEvent[]): string[] {
+  return events.map((e) => (e.owner === null ? e.type : `${e.type} ${e.owner}`))
+}
