@@ -37,7 +37,7 @@ export class Accounts {
   /** Registers a new local address; `already_exists` if it is taken. */
   async register(input: RegisterInput): Promise<Account> {
     const parsed = parseInput(registerInput, input, 'accounts.register')
-    const address = this.#local(parsed.address, 'address')
+    const address = this.#local(parsed.address, 'accounts.register')
     return this.#ctx.write(async (tx) => {
       const existing = await tx.db
         .selectFrom('accounts')
@@ -69,7 +69,7 @@ export class Accounts {
   async get(address: string): Promise<Account | null> {
     const local = this.#local(
       parseInput(addressSchema, address, 'accounts.get', 'address'),
-      'address',
+      'accounts.get',
     )
     const row = await this.#ctx.db
       .selectFrom('accounts')
@@ -101,7 +101,7 @@ export class Accounts {
   /** Changes the display name or consent mode; version goes up by one. */
   async update(input: UpdateAccountInput): Promise<Account> {
     const parsed = parseInput(updateInput, input, 'accounts.update')
-    const address = this.#local(parsed.address, 'address')
+    const address = this.#local(parsed.address, 'accounts.update')
     return this.#ctx.write(async (tx) => {
       const row = await tx.db
         .selectFrom('accounts')
@@ -138,7 +138,7 @@ export class Accounts {
   async remove(address: string): Promise<void> {
     const local = this.#local(
       parseInput(addressSchema, address, 'accounts.remove', 'address'),
-      'address',
+      'accounts.remove',
     )
     await this.#ctx.write(async (tx) => {
       const deleted = await tx.db
@@ -153,13 +153,14 @@ export class Accounts {
     })
   }
 
-  #local(address: string, field: string): string {
+  /** Accounts live on this engine: `name@other` is refused, naming the method and field. */
+  #local(address: string, where: string): string {
     const normalized = normalizeAddress(address, this.#ctx.peerId)
     if (normalized.includes('@')) {
       throw new PigeonholeError(
         'invalid_input',
-        `${field}: expected a local address (no @, or @${this.#ctx.peerId}), got "${address}"`,
-        { field, expected: 'a local address', got: address },
+        `${where}: address: expected a local address (no @, or @${this.#ctx.peerId}), got "${address}"`,
+        { field: 'address', expected: 'a local address', got: address },
       )
     }
     return normalized

@@ -121,6 +121,13 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'bigint') return `the bigint ${value}n`
   if (typeof value === 'symbol') return 'a symbol'
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value)
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    // A class instance would print as a plain object (or as `{}` for a Map): name it instead.
+    const proto = Object.getPrototypeOf(value)
+    if (proto !== Object.prototype && proto !== null) {
+      return `a ${proto?.constructor?.name || 'class'} instance`
+    }
+  }
   try {
     const text = JSON.stringify(value)
     if (text === undefined) return typeof value

@@ -2,6 +2,7 @@ import { firstValueFrom, type Observable, takeWhile, timeout, toArray } from 'rx
 import { expect } from 'vitest'
 import { type ErrorCode, type Pigeonhole, PigeonholeError } from '../../index.js'
 import type { BoxCount, Difference, PigeonholeEvent } from '../../types.js'
+import type { CountingIds } from './harness.js'
 
 /** Registers each address with default settings. */
 export async function register(ph: Pigeonhole, ...addresses: string[]): Promise<void> {
@@ -54,18 +55,32 @@ export async function snapshot(ph: Pigeonhole, owners: readonly string[]): Promi
   return { lastCursor: ph.events.lastCursor, counts, entries, verify: await ph.verify() }
 }
 
-/** Runs `call`, expects it to fail with `code`, and expects the owners' state to be unchanged. */
+/**
+ * Runs `call`, expects it to fail with `code`, and expects the owners' state to be unchanged.
+ * With the engine's id counter, also expects nothing stored under any id the call drew.
+ */
 export async function expectNothingChanged(
-  ph: Pigeonhole,
+  engine: { ph: Pigeonhole; ids?: CountingIds },
   owners: readonly string[],
   call: () => unknown,
   code: ErrorCode,
   expected: { message?: RegExp; field?: string } = {},
 ): Promise<PigeonholeError> {
+  const { ph, ids } = engine
   const before = await snapshot(ph, owners)
+  const drawn = ids?.issued.length ?? 0
   const error = await expectError(call, code, expected)
   expect(await snapshot(ph, owners)).toEqual(before)
+  await expectNothingStored(ph, ids?.issued.slice(drawn) ?? [])
   return error
+}
+
+/** No message or thread exists under any of these ids. */
+export async function expectNothingStored(ph: Pigeonhole, ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    const found = id.startsWith('thr_') ? await ph.threads.get(id) : await ph.messages.get(id)
+    expect(found, `nothing should be stored under ${id}`).toBeNull()
+  }
 }
 
 /** Collects `source` until an event with cursor >= `upTo` arrives (5 s at most). */

@@ -1,3 +1,49 @@
+import { describe } from 'vitest'
 import type { ConformanceOptions } from '../conformance.js'
+import { describeAccounts } from './accounts.js'
+import { describeBoxes } from './boxes.js'
+import { describeBroadcast } from './broadcast.js'
+import { describeContent } from './content.js'
+import { describeErrors } from './errors.js'
+import { describeEvents } from './events.js'
+import { describeIdempotency } from './idempotency.js'
+import { describeInjection } from './injection.js'
+import { describeList } from './list.js'
+import { describeListPage } from './list-page.js'
+import { describeMark } from './mark.js'
+import { describeMoveDelete } from './move-delete.js'
+import { describeReceipts } from './receipts.js'
+import { describeSend } from './send.js'
+import { describeSendMany } from './send-many.js'
+import { describeThreads } from './threads.js'
+import { describeUpdateRetract } from './update-retract.js'
+import { describeValidation } from './validation.js'
+import { describeVersions } from './versions.js'
 
-export function describeBehaviour(_options: ConformanceOptions): void {}
+/**
+ * Every behaviour of the engine and its error cases, against the store under test. Each test
+ * opens its own engine on a fresh store and must leave `verify()` empty.
+ */
+export function describeBehaviour(options: ConformanceOptions): void {
+  describe('behaviour', () => {
+    describeAccounts(options)
+    describeSend(options)
+    describeSendMany(options)
+    describeBroadcast(options)
+    describeList(options)
+    describeListPage(options)
+    describeMark(options)
+    describeMoveDelete(options)
+    describeUpdateRetract(options)
+    describeReceipts(options)
+    describeVersions(options)
+    describeIdempotency(options)
+    describeBoxes(options)
+    describeThreads(options)
+    describeEvents(options)
+    describeContent(options)
+    describeValidation(options)
+    describeErrors(options)
+    describeInjection(options)
+  })
+}

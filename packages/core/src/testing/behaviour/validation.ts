@@ -1,0 +1,128 @@
+import { describe, it } from 'vitest'
+import type { ConformanceOptions } from '../conformance.js'
+import { useEngine } from './harness.js'
+import { expectNothingChanged, register } from './helpers.js'
+import { bad, type Case, many, messageCases } from './validation-cases.js'
+
+/** One bad input per rule of the accounts, boxes and threads facades. */
+const otherCases: Case[] = [
+  // accounts
+  [
+    'register: malformed address',
+    (ph) => ph.accounts.register({ address: 'a b' }),
+    'address',
+    /address: expected an address like .*, got "a b"/,
+  ],
+  [
+    'register: unknown field',
+    (ph) => ph.accounts.register(bad({ address: 'x', age: 3 })),
+    'age',
+    /age: expected only known fields, got unknown field "age"/,
+  ],
+  [
+    'register: wrong consent',
+    (ph) => ph.accounts.register(bad({ address: 'x', consent: 'maybe' })),
+    'consent',
+    /consent: expected one of "open", "opt-in", "requests", got "maybe"/,
+  ],
+  [
+    'register: remote address',
+    (ph) => ph.accounts.register({ address: 'x@elsewhere' }),
+    'address',
+    /address: expected a local address .*got "x@elsewhere"/,
+  ],
+  [
+    'register: nothing',
+    (ph) => ph.accounts.register(bad(undefined)),
+    'input',
+    /input: expected an object, got nothing/,
+  ],
+  [
+    'get: a number',
+    (ph) => ph.accounts.get(bad(1)),
+    'address',
+    /address: expected a string, got 1/,
+  ],
+  [
+    'accounts.list: limit 2000',
+    (ph) => ph.accounts.list({ limit: 2000 }),
+    'limit',
+    /limit: expected .*1000.*, got 2000/,
+  ],
+  [
+    'accounts.list: limit 0',
+    (ph) => ph.accounts.list({ limit: 0 }),
+    'limit',
+    /limit: expected a number >= 1, got 0/,
+  ],
+  [
+    'accounts.update: wrong type',
+    (ph) => ph.accounts.update(bad({ address: 'alice', displayName: 5 })),
+    'displayName',
+    /displayName: expected a string, got 5/,
+  ],
+  [
+    'accounts.remove: malformed',
+    (ph) => ph.accounts.remove(''),
+    'address',
+    /address: expected an address .*, got ""/,
+  ],
+  // boxes and threads
+  [
+    'boxes.list: malformed owner',
+    (ph) => ph.boxes.list('Bob Smith'),
+    'owner',
+    /owner: expected an address .*, got "Bob Smith"/,
+  ],
+  [
+    'threads.create: empty subject',
+    (ph) => ph.threads.create({ subject: '', participants: ['alice'] }),
+    'subject',
+    /subject: expected at least 1 character, got 0 characters/,
+  ],
+  [
+    'threads.create: 1001 participants',
+    (ph) => ph.threads.create({ subject: 's', participants: many(1001) }),
+    'participants',
+    /participants: expected at most 1000 items, got 1001 items/,
+  ],
+  ['threads.get: a number', (ph) => ph.threads.get(bad(3)), 'id', /id: expected a string, got 3/],
+  [
+    'threads.list: limit 2000',
+    (ph) => ph.threads.list({ participant: 'alice', limit: 2000 }),
+    'limit',
+    /limit: expected .*1000.*, got 2000/,
+  ],
+  [
+    'threads.list: no participant',
+    (ph) => ph.threads.list(bad({})),
+    'participant',
+    /participant: expected a string, got nothing/,
+  ],
+  [
+    'threads.close: unknown field',
+    (ph) => ph.threads.close(bad({ id: 'thr_1', reason: 'done' })),
+    'reason',
+    /reason: expected only known fields/,
+  ],
+]
+
+export function describeValidation(options: ConformanceOptions): void {
+  describe('input validation: every method checks before it writes', () => {
+    const t = useEngine(options)
+
+    for (const [label, call, field, message] of [...otherCases, ...messageCases]) {
+      it(label, async () => {
+        await register(t.ph, 'alice', 'bob')
+        const { id } = await t.ph.messages.send({ from: 'alice', to: ['bob'], content: {} })
+        const where = new RegExp(
+          `^(accounts|messages|boxes|threads)\\.[a-zA-Z]+: ${message.source}`,
+        )
+        await expectNothingChanged(t, ['alice', 'bob'], () => call(t.ph, id), 'invalid_input', {
+          message: where,
+          field,
+        })
+      })
+    }
+  })
+}
