@@ -76,11 +76,15 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
       )
     }
   }
-  await migrateToLatest(store.db, store.dialect)
+  await migrateToLatest(store.db, store.dialect, store.schema)
   const clock = options.clock ?? systemClock
   const readAfter = (cursor: number, limit: number) => readEventsAfter(store.db, cursor, limit)
   const hub = new EventHub(readAfter, await newestCursor(store.db))
   const poller = store.capabilities.singleWriter ? undefined : new EventPoller(hub, readAfter)
+  // Other instances' commits wake the poller; a wake-up for what was emitted already is dropped.
+  const stopListening = await store.events?.listen((cursor) => {
+    if (cursor === undefined || cursor > hub.lastCursor) void poller?.poke()
+  })
   const ctx = new EngineContext({
     store,
     clock,
@@ -88,7 +92,10 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     limits,
     hub,
     peerId: options.peerId ?? 'local',
-    afterCommit: () => poller?.poke(),
+    afterCommit: async () => {
+      await store.events?.committed()
+      await poller?.poke()
+    },
   })
   let closing: Promise<void> | undefined
   return {
@@ -107,6 +114,7 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     close: () => {
       closing ??= (async () => {
         ctx.markClosed()
+        await stopListening?.()
         await poller?.stop()
         hub.complete()
         await store.close()

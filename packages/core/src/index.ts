@@ -21,7 +21,13 @@ export type {
   SendManyItem,
   UpdateMessageInput,
 } from './messages/schemas.js'
-export type { Dialect, Store, StoreCapabilities, TransactionBody } from './store-port.js'
+export type {
+  Dialect,
+  Store,
+  StoreCapabilities,
+  StoreEventFeed,
+  TransactionBody,
+} from './store-port.js'
 export type { CloseThreadInput, CreateThreadInput, ListThreadsInput } from './threads/schemas.js'
 export type { Threads } from './threads/threads.js'
 export type * from './types.js'

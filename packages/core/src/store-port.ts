@@ -16,6 +16,17 @@ export interface StoreCapabilities {
   readonly maxParameters?: number
 }
 
+/**
+ * How a store that several processes share makes events readable in cursor order and wakes
+ * the other instances (PostgreSQL: cursors assigned after commit, LISTEN/NOTIFY).
+ */
+export interface StoreEventFeed {
+  /** After a commit that stored events: resolves once they are readable; never rejects. */
+  committed(): Promise<void>
+  /** Calls `wake` (with the newest cursor, when known) whenever events may be readable. */
+  listen(wake: (cursor?: number) => void): Promise<() => Promise<void>>
+}
+
 /** A function that runs inside one database transaction. */
 export type TransactionBody<T> = (trx: Kysely<Database>) => Promise<T>
 
@@ -27,6 +38,10 @@ export interface Store {
   readonly db: Kysely<Database>
   /** Optional capabilities; absent flags take their documented defaults. */
   readonly capabilities: StoreCapabilities
+  /** The database schema the tables live in, when the store names one (PostgreSQL). */
+  readonly schema?: string
+  /** Cross-instance event feed; without it, events are read back after this engine's commits. */
+  readonly events?: StoreEventFeed
   /** Runs `body` in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(body: TransactionBody<T>): Promise<T>
   /** Checks the store's own integrity (for SQLite: PRAGMA integrity_check). Empty when ok. */

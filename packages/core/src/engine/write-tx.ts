@@ -49,7 +49,10 @@ export class WriteTx {
 
   /** Writes the count deltas and the events; returns the events with their cursors. */
   async flush(): Promise<PigeonholeEvent[]> {
-    const deltas = [...this.#counts.values()]
+    // Always in one order, so concurrent writers lock count rows alike and do not deadlock.
+    const deltas = [...this.#counts.values()].sort((a, b) =>
+      a.owner === b.owner ? (a.box < b.box ? -1 : 1) : a.owner < b.owner ? -1 : 1,
+    )
     for (const rows of chunk(deltas, Math.floor(this.#maxParameters / 4))) {
       await this.db
         .insertInto('box_counts')
