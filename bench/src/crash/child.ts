@@ -14,14 +14,15 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.le
 const print = (line: ChildLine) => process.stdout.write(formatLine(line))
 
 function die(error: unknown): never {
-  print({ t: 'fail', error: error instanceof Error ? (error.stack ?? error.message) : String(error) })
+  print({
+    t: 'fail',
+    error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  })
   process.exit(1)
 }
 
-const ph = await openPigeonhole({ store: sqliteStore({ path }) })
-for (const address of crashAccounts) {
-  if (!(await ph.accounts.get(address))) await ph.accounts.register({ address })
-}
+print({ t: 'opening' })
+const ph = await openPigeonhole({ store: sqliteStore({ path }) }).catch(die)
 
 let counter = 0
 /** Messages acknowledged in this run: markRead and keyed retries pick from them. */
@@ -32,7 +33,11 @@ function newSend(keyed: boolean): SendInput {
   // Mostly to someone else; now and then to oneself (one inbox and one sent entry).
   const to = random() < 0.1 ? from : pick(crashAccounts.filter((a) => a !== from))
   counter += 1
-  const send: SendInput = { from, to: [to], content: { subject: 'crash', text: `${seed}/${counter}` } }
+  const send: SendInput = {
+    from,
+    to: [to],
+    content: { subject: 'crash', text: `${seed}/${counter}` },
+  }
   if (keyed) send.idempotencyKey = `k-${seed}-${counter}`
   return send
 }
@@ -47,6 +52,20 @@ async function sendOne(send: SendInput): Promise<void> {
   acked.push({ id: message.id, to, send, ...(key === undefined ? {} : { key }) })
 }
 
+/**
+ * A keyed send the previous child started and never acknowledged. Through sendMany, whose
+ * result says whether it was stored now or had been stored before the kill.
+ */
+async function retryPending(send: SendInput): Promise<void> {
+  const key = send.idempotencyKey!
+  print({ t: 'try', key, send })
+  const [item] = (await ph.messages.sendMany([{ ...send, identifier: 'retry' }])).items
+  if (!item?.message || item.status === 'failed') die(`retry of ${key}: ${item?.error?.message}`)
+  const to = send.to![0]!
+  print({ t: 'ack', id: item.message.id, from: send.from!, to, key, retried: item.status })
+  acked.push({ id: item.message.id, to, send, key })
+}
+
 /** The same keyed send again must return the same message. */
 async function retryKeyed(): Promise<void> {
   const earlier = acked.filter((a) => a.key !== undefined)
@@ -59,8 +78,7 @@ async function retryKeyed(): Promise<void> {
 async function sendBatch(): Promise<void> {
   const sends = Array.from({ length: 2 + Math.floor(random() * 9) }, () => newSend(random() < 0.3))
   for (const send of sends) {
-    if (send.idempotencyKey !== undefined)
-      print({ t: 'try', key: send.idempotencyKey, send })
+    if (send.idempotencyKey !== undefined) print({ t: 'try', key: send.idempotencyKey, send })
   }
   const items: SendManyItem[] = sends.map((s, i) => ({ ...s, identifier: `i${i}` }))
   const result = await ph.messages.sendMany(items)
@@ -93,10 +111,13 @@ async function worker(): Promise<void> {
 }
 
 try {
+  for (const address of crashAccounts) {
+    if (!(await ph.accounts.get(address))) await ph.accounts.register({ address })
+  }
   // Keyed sends the previous child started but never acknowledged: committed or not, the
   // retry must end with exactly one message.
   const pending = JSON.parse(pendingText ?? '[]') as SendInput[]
-  for (const send of pending) await sendOne(send)
+  for (const send of pending) await retryPending(send)
   print({ t: 'ready' })
   // A few writers at once, so kills land between queued changes too.
   await Promise.all([worker(), worker(), worker()])

@@ -5,12 +5,22 @@ import type { SendInput } from '@pigeonhole/core'
  * the promise it reports resolved, so every `ack` and `read` names a committed change.
  */
 export type ChildLine =
+  /** The child is about to open the engine (first open: migrations run now). */
+  | { t: 'opening' }
   /** The engine is open and the accounts exist. */
   | { t: 'ready' }
   /** A keyed send is about to start: if no `ack` follows, the next child retries it. */
   | { t: 'try'; key: string; send: SendInput }
   /** A send (or one item of a sendMany) resolved with this message id. */
-  | { t: 'ack'; id: string; from: string; to: string; key?: string }
+  | {
+      t: 'ack'
+      id: string
+      from: string
+      to: string
+      key?: string
+      /** For a retried keyed send: stored now, or found stored before the kill. */
+      retried?: 'created' | 'duplicate'
+    }
   /** markRead resolved: this owner's entry of this message is read. */
   | { t: 'read'; owner: string; id: string }
   /** Something the child did not expect; the child exits after printing it. */

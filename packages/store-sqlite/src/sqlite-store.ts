@@ -1,7 +1,8 @@
 import type { Database as DatabaseSchema, Store } from '@pigeonhole/core'
 import { PigeonholeError } from '@pigeonhole/core'
 import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
+import { Kysely } from 'kysely'
+import { PigeonholeSqliteDialect } from './sqlite-dialect.js'
 import { StatementCache } from './statement-cache.js'
 
 /** How much a commit survives. */
@@ -51,7 +52,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   raw.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`)
   raw.pragma('foreign_keys = ON')
   const cache = new StatementCache(raw, options.statementCacheSize ?? 200)
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: cache }) })
+  const db = new Kysely<DatabaseSchema>({
+    dialect: new PigeonholeSqliteDialect({ database: cache }),
+  })
   return {
     dialect: 'sqlite',
     db,

@@ -81,14 +81,18 @@ export async function storeSends(
   const entries: Insertable<BoxEntriesTable>[] = []
   items.forEach((item, i) => {
     const to = recipients[i]!
-    const hash = payloadHash({
-      to,
-      content: item.content,
-      attachments: item.attachments,
-      threadId: item.threadId,
-    })
     const keyId =
       item.idempotencyKey === null ? null : `${item.from ?? ''}\u0000${item.idempotencyKey}`
+    // Only a keyed send is compared with an earlier one: hash nothing else (it is on the hot path).
+    const hash =
+      keyId === null
+        ? null
+        : payloadHash({
+            to,
+            content: item.content,
+            attachments: item.attachments,
+            threadId: item.threadId,
+          })
     const previous = keyId === null ? undefined : existing.get(keyId)
     if (previous) {
       outcomes.push(
@@ -124,7 +128,7 @@ export async function storeSends(
       version: 1,
       idem_sender: item.from ?? '',
       idempotency_key: item.idempotencyKey,
-      payload_hash: item.idempotencyKey === null ? null : hash,
+      payload_hash: hash,
       retracted_at: null,
     }
     messages.push(row)
