@@ -5,6 +5,7 @@ import type { EventHub } from '../events/event-hub.js'
 import type { Store } from '../store-port.js'
 import type { Clock, IdGenerator } from '../types.js'
 import { Mutex } from '../util/mutex.js'
+import { QueryTemplates } from './query-templates.js'
 import { WriteTx } from './write-tx.js'
 
 /** Limits the engine enforces; each has a documented default. */
@@ -27,6 +28,8 @@ export class EngineContext {
   /** This engine's peer id: `name@<peerId>` is a local address. */
   readonly peerId: string
   readonly maxParameters: number
+  /** Compiled hot-path statements, reused with new values. */
+  readonly templates = new QueryTemplates()
   readonly #writeLock: Mutex | undefined
   readonly #afterCommit: () => Promise<void> | void
   #closed = false
@@ -74,7 +77,13 @@ export class EngineContext {
     const run = async () => {
       let events: Awaited<ReturnType<WriteTx['flush']>> = []
       const result = await this.store.transaction(async (trx) => {
-        const tx = new WriteTx(trx, this.clock.now(), this.maxParameters)
+        const tx = new WriteTx(
+          trx,
+          this.clock.now(),
+          this.maxParameters,
+          !!this.#writeLock,
+          this.templates,
+        )
         const value = await body(tx)
         events = await tx.flush()
         return value

@@ -3,6 +3,7 @@ import type { z } from 'zod'
 import type { BoxEntriesTable, MessagesTable } from '../db/schema.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
+import { insertRows, templateRows } from '../engine/insert-rows.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import { PigeonholeError } from '../errors.js'
 import type { Content, Message } from '../types.js'
@@ -74,7 +75,7 @@ export async function storeSends(
   const threads = await loadThreads(tx, items, params)
   const recipients = items.map((item) => resolveRecipients(item, threads))
   const existing = await loadByKeys(tx, items, params)
-  const known = await loadAccounts(tx, items, recipients, params)
+  const known = await loadAccounts(ctx, tx, items, recipients)
 
   const outcomes: SendOutcome[] = []
   const messages: Insertable<MessagesTable>[] = []
@@ -134,15 +135,26 @@ export async function storeSends(
     messages.push(row)
     if (keyId !== null) existing.set(keyId, row as MessageRow)
     addEntries(tx, row.id, item.from, to, entries)
-    outcomes.push({ status: 'created', message: toMessage(row as MessageRow) })
+    // Built from the input, not by parsing back the JSON just written (hot path).
+    const message: Message = {
+      id: row.id,
+      from: item.from,
+      to,
+      content: item.content,
+      attachments: item.attachments,
+      threadId: item.threadId,
+      broadcast: false,
+      createdAt: tx.now,
+      updatedAt: tx.now,
+      version: 1,
+      idempotencyKey: item.idempotencyKey,
+      retractedAt: null,
+    }
+    outcomes.push({ status: 'created', message })
   })
 
-  for (const rows of chunk(messages, Math.floor(params / 15))) {
-    await tx.db.insertInto('messages').values(rows).execute()
-  }
-  for (const rows of chunk(entries, Math.floor(params / 10))) {
-    await tx.db.insertInto('box_entries').values(rows).execute()
-  }
+  await insertRows(ctx.templates, tx.db, 'messages', messages, params)
+  await insertRows(ctx.templates, tx.db, 'box_entries', entries, params)
   return outcomes
 }
 
@@ -261,10 +273,10 @@ async function loadByKeys(tx: WriteTx, items: readonly PreparedSend[], params: n
 }
 
 async function loadAccounts(
+  ctx: EngineContext,
   tx: WriteTx,
   items: readonly PreparedSend[],
   recipients: readonly string[][],
-  params: number,
 ): Promise<Set<string>> {
   const wanted = new Set<string>()
   items.forEach((item, i) => {
@@ -272,12 +284,15 @@ async function loadAccounts(
     for (const a of recipients[i]!) if (!a.includes('@')) wanted.add(a)
   })
   const known = new Set<string>()
-  for (const part of chunk([...wanted], params)) {
-    const rows = await tx.db
-      .selectFrom('accounts')
-      .select('address')
-      .where('address', 'in', part)
-      .execute()
+  for (const part of chunk([...wanted], ctx.maxParameters)) {
+    const query = (values: readonly string[]) =>
+      tx.db.selectFrom('accounts').select('address').where('address', 'in', values)
+    const { rows } =
+      part.length <= templateRows
+        ? await ctx.templates.run(tx.db, `accounts in ${part.length}`, part, (slot) =>
+            query(part.map((_, i) => slot(i))),
+          )
+        : await tx.db.executeQuery(query(part).compile())
     for (const row of rows) known.add(row.address)
   }
   return known

@@ -1,0 +1,52 @@
+import type { Insertable, InsertQueryBuilder, InsertResult, Kysely, QueryResult } from 'kysely'
+import type { Database } from '../db/schema.js'
+import { chunk } from '../util/chunk.js'
+import type { QueryTemplates } from './query-templates.js'
+
+/** Up to this many rows, an insert runs from a template; past it, shapes are too many to keep. */
+export const templateRows = 16
+
+type Finish<T extends keyof Database> = (
+  insert: InsertQueryBuilder<Database, T, InsertResult>,
+) => InsertQueryBuilder<Database, T, InsertResult>
+
+/**
+ * Inserts rows that all have the same keys, at most `maxParameters` values a statement: from
+ * a compiled template when a statement has few rows (the hot path), else built by Kysely.
+ * `finish` adds what follows VALUES (ON CONFLICT); `name` must change when `finish` does.
+ * Returns each statement's result (its `insertId`, for one writer, gives the last rowid).
+ */
+export async function insertRows<T extends keyof Database>(
+  templates: QueryTemplates,
+  db: Kysely<Database>,
+  table: T,
+  rows: readonly Insertable<Database[T]>[],
+  maxParameters: number,
+  finish: Finish<T> = (insert) => insert,
+  name = 'insert',
+): Promise<QueryResult<unknown>[]> {
+  const first = rows[0]
+  if (!first) return []
+  const columns = Object.keys(first) as (keyof typeof first & string)[]
+  const results: QueryResult<unknown>[] = []
+  for (const part of chunk(rows, Math.floor(maxParameters / columns.length))) {
+    const build = (values: readonly Insertable<Database[T]>[]) =>
+      finish(db.insertInto(table).values(values as Insertable<Database[T]>[]))
+    if (part.length > templateRows) {
+      results.push(await db.executeQuery(build(part).compile()))
+      continue
+    }
+    const values = part.flatMap((row) => columns.map((c) => row[c]))
+    const key = `${name} ${table} ${columns.join()} ${part.length}`
+    results.push(
+      await templates.run(db, key, values, (slot) =>
+        build(
+          part.map((_, i) =>
+            Object.fromEntries(columns.map((c, j) => [c, slot(i * columns.length + j)])),
+          ) as Insertable<Database[T]>[],
+        ),
+      ),
+    )
+  }
+  return results
+}
