@@ -1,0 +1,25 @@
+import type { BenchCase } from '../lib/case.js'
+import { broadcastCase } from './broadcast.js'
+import { countsScaleCase } from './counts-scale.js'
+import { markReadCase } from './mark-read.js'
+import { pageCase } from './page.js'
+import { pageScaleCase } from './page-scale.js'
+import { pgEventLatencyCase } from './pg-event-latency.js'
+import { pgPageCase } from './pg-page.js'
+import { pgSendCase } from './pg-send.js'
+import { sendCase } from './send.js'
+import { sendManyCase } from './send-many.js'
+
+/** Every benchmark, in the order `npm run bench` runs them. Add a case: one file, one line. */
+export const cases: readonly BenchCase[] = [
+  sendCase,
+  pageCase,
+  sendManyCase,
+  broadcastCase,
+  pageScaleCase,
+  countsScaleCase,
+  markReadCase,
+  pgSendCase,
+  pgPageCase,
+  pgEventLatencyCase,
+]

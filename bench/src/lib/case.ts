@@ -1,0 +1,32 @@
+import type { SamplePlan, Stats } from './measure.js'
+
+/** What a case gets from the runner. */
+export interface BenchEnv {
+  /** Tiny sizes and few samples: for CI, so the benchmarks keep running. */
+  quick: boolean
+  /** A fresh temporary directory for the case's database files. */
+  dir: string
+  log(line: string): void
+}
+
+/** One line of the table: the engine and its raw-driver reference doing the same work. */
+export interface BenchRow {
+  case: string
+  /** What one operation is, e.g. "one-to-one send". */
+  measure: string
+  engine: Stats
+  reference: Stats
+}
+
+/** A benchmark: one file under cases/, listed in cases/index.ts. */
+export interface BenchCase {
+  name: string
+  /** One sentence for --help and the README. */
+  summary: string
+  run(env: BenchEnv): Promise<BenchRow[]>
+}
+
+/** Picks the quick or the full plan. */
+export function planFor(env: BenchEnv, quick: SamplePlan, full: SamplePlan): SamplePlan {
+  return env.quick ? quick : full
+}
