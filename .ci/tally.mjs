@@ -31,7 +31,9 @@ for (const file of report.testResults ?? []) {
 }
 let ok = failed === 0 && report.success !== false
 if (postgresRan === 0 || postgresSkipped > 0) {
-  console.log(`the PostgreSQL tests did not all run (${postgresRan} ran, ${postgresSkipped} skipped): CI requires them`)
+  console.log(
+    `the PostgreSQL tests did not all run (${postgresRan} ran, ${postgresSkipped} skipped): CI requires them`,
+  )
   ok = false
   failed += Math.max(1, postgresSkipped)
 }

@@ -17,7 +17,10 @@ try {
 
   section('Registering accounts')
   for (const address of ['alice', 'bob', 'carol', 'dave']) {
-    const account = await ph.accounts.register({ address, displayName: address[0]!.toUpperCase() + address.slice(1) })
+    const account = await ph.accounts.register({
+      address,
+      displayName: address[0]!.toUpperCase() + address.slice(1),
+    })
     console.log(`  registered ${account.address} (consent: ${account.consent})`)
   }
 
@@ -35,19 +38,36 @@ try {
     content: { subject: 'Hi', text: 'Hello Bob, lunch tomorrow?' },
     idempotencyKey: 'alice-lunch-1',
   })
-  console.log(`  the same send retried          ${retry.id}  (same id: ${retry.id === hello.id}, nothing stored twice)`)
-  const group = await ph.messages.send({ from: 'bob', to: ['alice', 'carol', 'dave'], content: { subject: 'Team', text: 'Stand-up moved to 10:00' } })
+  console.log(
+    `  the same send retried          ${retry.id}  (same id: ${retry.id === hello.id}, nothing stored twice)`,
+  )
+  const group = await ph.messages.send({
+    from: 'bob',
+    to: ['alice', 'carol', 'dave'],
+    content: { subject: 'Team', text: 'Stand-up moved to 10:00' },
+  })
   console.log(`  bob -> alice, carol, dave      ${group.id}  "${group.content.subject}"`)
-  const system = await ph.messages.send({ from: null, to: ['bob'], content: { subject: 'Welcome', text: 'Your account is ready' } })
+  const system = await ph.messages.send({
+    from: null,
+    to: ['bob'],
+    content: { subject: 'Welcome', text: 'Your account is ready' },
+  })
   console.log(`  system -> bob                  ${system.id}  "${system.content.subject}"`)
-  const everyone = await ph.messages.broadcast({ content: { subject: 'Maintenance', text: 'Down for 5 minutes at 02:00' } })
+  const everyone = await ph.messages.broadcast({
+    content: { subject: 'Maintenance', text: 'Down for 5 minutes at 02:00' },
+  })
   console.log(`  broadcast to every account     ${everyone.id}  "${everyone.content.subject}"`)
 
   section("Bob's inbox, first page (keyset cursor, newest first)")
   const page = await ph.messages.list({ owner: 'bob', box: 'inbox', limit: 2 })
   printItems(page.items)
   console.log(`  ...next page (cursor ${page.nextCursor?.slice(0, 16)}...):`)
-  const next = await ph.messages.list({ owner: 'bob', box: 'inbox', limit: 2, cursor: page.nextCursor! })
+  const next = await ph.messages.list({
+    owner: 'bob',
+    box: 'inbox',
+    limit: 2,
+    cursor: page.nextCursor!,
+  })
   printItems(next.items)
   console.log(`  end of inbox: ${next.nextCursor === null}`)
 
@@ -55,19 +75,35 @@ try {
   printBoxes('bob', await ph.boxes.list('bob'))
 
   section('Bob reads the message from Alice, then marks the whole inbox read')
-  console.log(`  markRead by id:       ${(await ph.messages.markRead({ owner: 'bob', ids: [hello.id] })).changed} changed`)
-  console.log(`  markRead whole inbox: ${(await ph.messages.markRead({ owner: 'bob', box: 'inbox' })).changed} changed`)
+  console.log(
+    `  markRead by id:       ${(await ph.messages.markRead({ owner: 'bob', ids: [hello.id] })).changed} changed`,
+  )
+  console.log(
+    `  markRead whole inbox: ${(await ph.messages.markRead({ owner: 'bob', box: 'inbox' })).changed} changed`,
+  )
   await ph.messages.move({ owner: 'bob', ids: [system.id], to: 'archive' })
   console.log('  moved the welcome message to a new custom box "archive"')
   printBoxes('bob', await ph.boxes.list('bob'))
   const [receipt] = await ph.messages.receipts(hello.id)
-  console.log(`  alice sees: delivered to ${receipt?.recipient}, read: ${receipt?.readAt ? 'yes' : 'no'}`)
+  console.log(
+    `  alice sees: delivered to ${receipt?.recipient}, read: ${receipt?.readAt ? 'yes' : 'no'}`,
+  )
 
   section('Editing with a version')
-  const edited = await ph.messages.update({ id: hello.id, by: 'alice', content: { subject: 'Hi', text: 'Hello Bob, lunch at 12:30?' }, expectedVersion: 1 })
+  const edited = await ph.messages.update({
+    id: hello.id,
+    by: 'alice',
+    content: { subject: 'Hi', text: 'Hello Bob, lunch at 12:30?' },
+    expectedVersion: 1,
+  })
   console.log(`  alice edits version 1 -> now version ${edited.version}: "${edited.content.text}"`)
   try {
-    await ph.messages.update({ id: hello.id, by: 'alice', content: { text: 'a stale edit' }, expectedVersion: 1 })
+    await ph.messages.update({
+      id: hello.id,
+      by: 'alice',
+      content: { text: 'a stale edit' },
+      expectedVersion: 1,
+    })
   } catch (error) {
     if (!isPigeonholeError(error, 'version_conflict')) throw error
     console.log(`  a stale edit (expectedVersion 1) is refused: ${error.code}`)
@@ -94,7 +130,9 @@ try {
   }
 
   const differences = await ph.verify()
-  section(`verify(): ${differences.length === 0 ? 'counts, versions and entries all check out' : JSON.stringify(differences)}`)
+  section(
+    `verify(): ${differences.length === 0 ? 'counts, versions and entries all check out' : JSON.stringify(differences)}`,
+  )
   if (differences.length > 0) process.exitCode = 1
 } finally {
   await ph.close()

@@ -8,7 +8,9 @@ export function printItems(items: BoxItem[]): void {
   for (const { entry, message } of items) {
     const from = message.from ?? '(system)'
     const subject = typeof message.content.subject === 'string' ? message.content.subject : ''
-    console.log(`  ${entry.readAt ? ' ' : '*'} ${from.padEnd(9)} ${subject.padEnd(12)} ${String(message.content.text ?? '')}`)
+    console.log(
+      `  ${entry.readAt ? ' ' : '*'} ${from.padEnd(9)} ${subject.padEnd(12)} ${String(message.content.text ?? '')}`,
+    )
   }
 }
 
