@@ -3,8 +3,11 @@ import type { Database } from '../db/schema.js'
 import { chunk } from '../util/chunk.js'
 import type { QueryTemplates } from './query-templates.js'
 
-/** Up to this many rows, an insert runs from a template; past it, shapes are too many to keep. */
-export const templateRows = 16
+/**
+ * Up to this many rows, an insert runs from a template (whole-box marks write 1,000 events a
+ * chunk, again and again); larger statements are built each time. Templates are an LRU of 64.
+ */
+export const templateRows = 1000
 
 type Finish<T extends keyof Database> = (
   insert: InsertQueryBuilder<Database, T, InsertResult>,
@@ -29,7 +32,8 @@ export async function insertRows<T extends keyof Database>(
   if (!first) return []
   const columns = Object.keys(first) as (keyof typeof first & string)[]
   const results: QueryResult<unknown>[] = []
-  for (const part of chunk(rows, Math.floor(maxParameters / columns.length))) {
+  const chunkSize = Math.floor(maxParameters / columns.length)
+  for (const part of chunk(rows, chunkSize)) {
     const build = (values: readonly Insertable<Database[T]>[]) =>
       finish(db.insertInto(table).values(values as Insertable<Database[T]>[]))
     if (part.length > templateRows) {

@@ -23,6 +23,12 @@ interface Template {
  */
 export class QueryTemplates {
   readonly #cache = new Map<string, Template>()
+  readonly #max: number
+
+  /** Keeps at most `max` templates, dropping the least recently used. */
+  constructor(max = 64) {
+    this.#max = max
+  }
 
   /**
    * Runs the template `key` with `values`; `build` makes it on first use from slots, one per
@@ -35,12 +41,15 @@ export class QueryTemplates {
     build: (slot: (index: number) => never) => Compilable<R>,
   ): Promise<QueryResult<R>> {
     let template = this.#cache.get(key)
-    if (!template) {
+    if (template) {
+      this.#cache.delete(key)
+    } else {
       const compiled = build((index) => new Slot(index) as never).compile()
       const slots = compiled.parameters.map((p) => (p instanceof Slot ? p.index : -1))
       template = { compiled, slots }
-      this.#cache.set(key, template)
+      if (this.#cache.size >= this.#max) this.#cache.delete(this.#cache.keys().next().value!)
     }
+    this.#cache.set(key, template)
     const { compiled, slots } = template
     const parameters = slots.map((s, i) => (s < 0 ? compiled.parameters[i] : values[s]))
     return db.executeQuery<R>({ ...compiled, parameters })
