@@ -1,4 +1,15 @@
-import { type DialectAdapter, SqliteAdapter, SqliteDialect } from 'kysely'
+import { PigeonholeError } from '@pigeonhole/core'
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type DialectAdapter,
+  type Driver,
+  type QueryResult,
+  SqliteAdapter,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely'
 
 /**
  * SQLite rolls DDL back like any other statement, but Kysely's SqliteAdapter says it cannot,
@@ -12,8 +23,112 @@ class TransactionalDdlAdapter extends SqliteAdapter {
   }
 }
 
+/** A failure of SQLite as a PigeonholeError; the engine's own errors pass through. */
+export function toStoreError(error: unknown): unknown {
+  if (error instanceof PigeonholeError) return error
+  const code = (error as { code?: unknown } | null)?.code
+  const message = error instanceof Error ? error.message : String(error)
+  return new PigeonholeError(
+    'store_error',
+    `SQLite: ${message}${typeof code === 'string' ? ` (${code})` : ''}`,
+    typeof code === 'string' ? { sqliteCode: code } : {},
+    { cause: error },
+  )
+}
+
+/** The connection, with driver errors turned into store_error. */
+class WrappedConnection implements DatabaseConnection {
+  readonly #inner: DatabaseConnection
+
+  constructor(inner: DatabaseConnection) {
+    this.#inner = inner
+  }
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    try {
+      return await this.#inner.executeQuery<R>(query)
+    } catch (error) {
+      throw toStoreError(error)
+    }
+  }
+
+  async *streamQuery<R>(
+    query: CompiledQuery,
+    chunkSize?: number,
+  ): AsyncIterableIterator<QueryResult<R>> {
+    try {
+      yield* this.#inner.streamQuery<R>(query, chunkSize)
+    } catch (error) {
+      throw toStoreError(error)
+    }
+  }
+}
+
+/**
+ * BEGIN IMMEDIATE: a deferred BEGIN that reads first and then writes cannot wait for another
+ * connection's write lock (SQLite answers SQLITE_BUSY at once to avoid a deadlock); taking the
+ * write lock up front lets the busy timeout serialize two engines on one file. The wait for it
+ * is asynchronous: SQLite's own busy wait blocks the thread, so a second engine in the same
+ * process would block the very engine that holds the lock until the timeout.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #busyTimeoutMs: number
+  #wrapped: WrappedConnection | undefined
+
+  constructor(config: SqliteDialectConfig, busyTimeoutMs: number) {
+    super(config)
+    this.#busyTimeoutMs = busyTimeoutMs
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const inner = await super.acquireConnection()
+    this.#wrapped ??= new WrappedConnection(inner)
+    return this.#wrapped
+  }
+
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    const deadline = Date.now() + this.#busyTimeoutMs
+    await connection.executeQuery(CompiledQuery.raw('pragma busy_timeout = 0'))
+    try {
+      for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+        try {
+          await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+          return
+        } catch (error) {
+          if (!isBusy(error) || Date.now() >= deadline) throw error
+          await new Promise((resolve) => setTimeout(resolve, delay))
+        }
+      }
+    } finally {
+      await connection.executeQuery(
+        CompiledQuery.raw(`pragma busy_timeout = ${this.#busyTimeoutMs}`),
+      )
+    }
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  const cause = error instanceof PigeonholeError ? error.cause : error
+  const code = (cause as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY')
+}
+
 export class PigeonholeSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig
+  readonly #busyTimeoutMs: number
+
+  constructor(config: SqliteDialectConfig & { busyTimeoutMs: number }) {
+    const { busyTimeoutMs, ...rest } = config
+    super(rest)
+    this.#config = rest
+    this.#busyTimeoutMs = busyTimeoutMs
+  }
+
   override createAdapter(): DialectAdapter {
     return new TransactionalDdlAdapter()
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config, this.#busyTimeoutMs)
   }
 }

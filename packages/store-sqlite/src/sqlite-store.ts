@@ -2,7 +2,7 @@ import type { Database as DatabaseSchema, Store } from '@pigeonhole/core'
 import { PigeonholeError } from '@pigeonhole/core'
 import BetterSqlite3 from 'better-sqlite3'
 import { Kysely } from 'kysely'
-import { PigeonholeSqliteDialect } from './sqlite-dialect.js'
+import { PigeonholeSqliteDialect, toStoreError } from './sqlite-dialect.js'
 import { StatementCache } from './statement-cache.js'
 
 /** How much a commit survives. */
@@ -17,7 +17,7 @@ export interface SqliteStoreOptions {
    * 'full': synchronous=FULL, every commit is fsynced: it also survives power loss; slower.
    */
   durability?: Durability
-  /** How long a writer waits for another process's lock before failing, in ms. Default: 5000. */
+  /** How long a writer waits for another connection's lock before failing, in ms. Default: 5000. */
   busyTimeoutMs?: number
   /** Prepared statements kept for reuse. Default: 200. */
   statementCacheSize?: number
@@ -45,15 +45,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       },
     )
   }
-  const busyTimeoutMs = options.busyTimeoutMs ?? 5000
-  const raw = new BetterSqlite3(path)
-  raw.pragma('journal_mode = WAL')
-  raw.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`)
-  raw.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`)
-  raw.pragma('foreign_keys = ON')
-  const cache = new StatementCache(raw, options.statementCacheSize ?? 200)
+  const busyTimeoutMs = wholeNumber('busyTimeoutMs', options.busyTimeoutMs ?? 5000)
+  const statementCacheSize = wholeNumber('statementCacheSize', options.statementCacheSize ?? 200)
+  const raw = openDatabase(path, durability, busyTimeoutMs)
+  const cache = new StatementCache(raw, statementCacheSize)
   const db = new Kysely<DatabaseSchema>({
-    dialect: new PigeonholeSqliteDialect({ database: cache }),
+    dialect: new PigeonholeSqliteDialect({ database: cache, busyTimeoutMs }),
   })
   return {
     dialect: 'sqlite',
@@ -61,9 +58,41 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     capabilities: { singleWriter: true, maxParameters: 32766 },
     transaction: (body) => db.transaction().execute(body),
     async integrityCheck() {
-      const rows = raw.pragma('integrity_check') as { integrity_check: string }[]
+      let rows: { integrity_check: string }[]
+      try {
+        rows = raw.pragma('integrity_check') as { integrity_check: string }[]
+      } catch (error) {
+        throw toStoreError(error)
+      }
       return rows.map((r) => r.integrity_check).filter((r) => r !== 'ok')
     },
     close: () => db.destroy(),
   }
+}
+
+function openDatabase(path: string, durability: Durability, busyTimeoutMs: number) {
+  let raw: BetterSqlite3.Database | undefined
+  try {
+    raw = new BetterSqlite3(path)
+    raw.pragma('journal_mode = WAL')
+    raw.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`)
+    raw.pragma(`busy_timeout = ${busyTimeoutMs}`)
+    raw.pragma('foreign_keys = ON')
+    return raw
+  } catch (error) {
+    raw?.close()
+    throw toStoreError(error)
+  }
+}
+
+/** A whole number ≥ 0, or invalid_input naming the option. */
+function wholeNumber(field: string, value: unknown): number {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value
+  const expected = 'a whole number ≥ 0'
+  const got = typeof value === 'string' ? JSON.stringify(value) : String(value)
+  throw new PigeonholeError(
+    'invalid_input',
+    `sqliteStore: ${field}: expected ${expected}, got ${got}`,
+    { field, expected, got },
+  )
 }

@@ -103,29 +103,20 @@ export class Accounts {
     const parsed = parseInput(updateInput, input, 'accounts.update')
     const address = this.#local(parsed.address, 'accounts.update')
     return this.#ctx.write(async (tx) => {
-      const row = await tx.db
-        .selectFrom('accounts')
-        .selectAll()
-        .where('address', '=', address)
-        .executeTakeFirst()
-      if (!row) throw notFound(address, 'accounts.update')
-      const next = {
-        ...row,
-        display_name: parsed.displayName === undefined ? row.display_name : parsed.displayName,
-        consent: parsed.consent ?? row.consent,
-        updated_at: tx.now,
-        version: Number(row.version) + 1,
-      }
-      await tx.db
+      // One statement, setting only the given fields: a read-then-write would lose a concurrent
+      // update of another field (both would write back the whole row).
+      const next = await tx.db
         .updateTable('accounts')
-        .set({
-          display_name: next.display_name,
-          consent: next.consent,
-          updated_at: next.updated_at,
-          version: next.version,
-        })
+        .set((eb) => ({
+          ...(parsed.displayName !== undefined && { display_name: parsed.displayName }),
+          ...(parsed.consent !== undefined && { consent: parsed.consent }),
+          updated_at: tx.now,
+          version: eb('version', '+', 1),
+        }))
         .where('address', '=', address)
-        .execute()
+        .returningAll()
+        .executeTakeFirst()
+      if (!next) throw notFound(address, 'accounts.update')
       tx.emit({ type: 'account.updated', owner: address, data: { consent: next.consent } })
       return toAccount(next)
     })

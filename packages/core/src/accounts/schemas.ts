@@ -1,17 +1,17 @@
 import { z } from 'zod'
-import { address, limit } from '../validation/common.js'
+import { address, limit, text } from '../validation/common.js'
 
 export const consentMode = z.enum(['open', 'opt-in', 'requests'])
 
 export const registerInput = z.strictObject({
   address,
-  displayName: z.string().max(200).nullish(),
+  displayName: text(0, 200).nullish(),
   consent: consentMode.optional(),
 })
 
 export const updateInput = z.strictObject({
   address,
-  displayName: z.string().max(200).nullish(),
+  displayName: text(0, 200).nullish(),
   consent: consentMode.optional(),
 })
 
@@ -19,7 +19,7 @@ export const listInput = z
   .strictObject({
     limit: limit.optional(),
     /** The last address of the previous page. */
-    cursor: z.string().min(1).optional(),
+    cursor: text(1).optional(),
   })
   .optional()
 

@@ -4,7 +4,3 @@ export function normalizeAddress(address: string, peerId: string): string {
   if (at < 0) return address
   return address.slice(at + 1) === peerId ? address.slice(0, at) : address
 }
-
-export function isLocal(address: string): boolean {
-  return !address.includes('@')
-}

@@ -88,23 +88,27 @@ export async function broadcast(ctx: EngineContext, input: BroadcastInput): Prom
             eb.cast<null>(sql`null`, 'bigint').as('read_at'),
             eb.cast<null>(sql`null`, 'bigint').as('seen_at'),
             eb.cast<null>(sql`null`, 'bigint').as('deleted_at'),
-          ]),
+          ])
+          // PostgreSQL: a concurrent accounts.remove waits, so no entry outlives its account.
+          .$if(ctx.store.dialect === 'postgres', (q) => q.forKeyShare()),
       )
       .executeTakeFirst()
-    // `where 1 = 1` keeps SQLite from reading ON CONFLICT as part of the SELECT.
+    // Counts follow the entries just written, not a second read of accounts (which a
+    // concurrent register or remove could change). The WHERE also keeps SQLite from reading
+    // ON CONFLICT as part of the SELECT.
     await tx.db
       .insertInto('box_counts')
       .columns(['owner', 'box', 'total', 'unread'])
       .expression((eb) =>
         eb
-          .selectFrom('accounts')
+          .selectFrom('box_entries')
           .select([
-            'address as owner',
+            'owner',
             eb.cast<string>(eb.val('inbox'), 'text').as('box'),
             eb.cast<number>(eb.val(1), 'integer').as('total'),
             eb.cast<number>(eb.val(1), 'integer').as('unread'),
           ])
-          .where(sql<boolean>`1 = 1`),
+          .where('message_id', '=', row.id),
       )
       .onConflict((oc) =>
         oc.columns(['owner', 'box']).doUpdateSet((eb) => ({

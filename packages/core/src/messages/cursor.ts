@@ -41,6 +41,7 @@ export function decodeCursor(text: string, where: string): ListCursor {
     raw[0] !== 1 ||
     !Number.isSafeInteger(raw[1]) ||
     typeof raw[2] !== 'string' ||
+    raw[2].includes('\u0000') ||
     (raw[3] !== 'received' && raw[3] !== 'sent') ||
     (raw[4] !== 'a' && raw[4] !== 'b') ||
     (raw[5] !== 'n' && raw[5] !== 'o')

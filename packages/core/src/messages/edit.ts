@@ -4,6 +4,7 @@ import type { WriteTx } from '../engine/write-tx.js'
 import { PigeonholeError } from '../errors.js'
 import type { Message } from '../types.js'
 import { parseInput } from '../validation/parse.js'
+import { checkContentSize } from './content-size.js'
 import { toMessage } from './rows.js'
 import { type RetractInput, retractInput, type UpdateMessageInput, updateInput } from './schemas.js'
 import { contentType } from './send.js'
@@ -18,16 +19,7 @@ export async function updateMessage(
 ): Promise<Message> {
   const where = 'messages.update'
   const parsed = parseInput(updateInput, input, where)
-  const bytes = Buffer.byteLength(JSON.stringify(parsed.content))
-  if (bytes > ctx.limits.maxContentBytes) {
-    throw new PigeonholeError(
-      'invalid_input',
-      `${where}: content: expected at most ${ctx.limits.maxContentBytes} bytes of JSON, got ${bytes} bytes`,
-      {
-        field: 'content',
-      },
-    )
-  }
+  checkContentSize(ctx, parsed.content, where)
   const by = parsed.by === null ? null : normalizeAddress(parsed.by, ctx.peerId)
   return ctx.write(async (tx) => {
     const current = await loadOwned(tx, parsed.id, by, where)
@@ -44,10 +36,18 @@ export async function updateMessage(
       .where('retracted_at', 'is', null)
       .executeTakeFirst()
     if (Number(result.numUpdatedRows) !== 1) {
+      // Read again: a concurrent update or retract may have committed since loadOwned.
+      const now = await tx.db
+        .selectFrom('messages')
+        .select(['version', 'retracted_at'])
+        .where('id', '=', parsed.id)
+        .executeTakeFirstOrThrow()
+      if (now.retracted_at !== null) throw retracted(parsed.id, where)
+      const actual = Number(now.version)
       throw new PigeonholeError(
         'version_conflict',
-        `${where}: expectedVersion: message "${parsed.id}" is at version ${current.version}, not ${parsed.expectedVersion}; read it again and retry`,
-        { id: parsed.id, expectedVersion: parsed.expectedVersion, actualVersion: current.version },
+        `${where}: expectedVersion: message "${parsed.id}" is at version ${actual}, not ${parsed.expectedVersion}; read it again and retry`,
+        { id: parsed.id, expectedVersion: parsed.expectedVersion, actualVersion: actual },
       )
     }
     tx.emit({

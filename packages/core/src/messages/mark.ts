@@ -34,7 +34,7 @@ export async function mark(
   if (parsed.ids) {
     const ids = parsed.ids
     return ctx.write(async (tx) => {
-      await requireLive(tx.db, owner, ids, where)
+      await requireLive(ctx, tx.db, owner, ids, where)
       return { changed: await markRows(tx, owner, read, { ids }) }
     })
   }
@@ -46,7 +46,8 @@ export async function mark(
   for (;;) {
     const n = await ctx.write((tx) => markRows(tx, owner, read, { box, size }))
     changed += n
-    if (n < size) return { changed }
+    // Not `n < size`: a concurrent mark may take rows of this chunk; only an empty one is the end.
+    if (n === 0) return { changed }
   }
 }
 
@@ -108,7 +109,7 @@ export async function move(ctx: EngineContext, input: MoveInput): Promise<Change
   const owner = await requireOwner(ctx, parsed.owner, where)
   if (parsed.from !== undefined) await requireBox(ctx, owner, parsed.from, where, 'from')
   return ctx.write(async (tx) => {
-    const live = await requireLive(tx.db, owner, parsed.ids, where, parsed.from)
+    const live = await requireLive(ctx, tx.db, owner, parsed.ids, where, parsed.from)
     let changed = 0
     // One update per source box, so the counts follow exactly the rows that moved.
     for (const box of new Set(live.map((r) => r.box))) {
@@ -149,7 +150,7 @@ export async function remove(ctx: EngineContext, input: DeleteInput): Promise<Ch
   const owner = await requireOwner(ctx, parsed.owner, where)
   if (parsed.box !== undefined) await requireBox(ctx, owner, parsed.box, where, 'box')
   return ctx.write(async (tx) => {
-    await requireLive(tx.db, owner, parsed.ids, where, parsed.box)
+    await requireLive(ctx, tx.db, owner, parsed.ids, where, parsed.box)
     const rows = await tx.db
       .updateTable('box_entries')
       .set((eb) => ({ deleted_at: tx.now, version: eb('version', '+', 1), updated_at: tx.now }))
@@ -186,6 +187,7 @@ async function requireOwner(ctx: EngineContext, owner: string, where: string): P
 
 /** Every id must have a live entry of the owner (in `box`, when given); else nothing changes. */
 async function requireLive(
+  ctx: EngineContext,
   db: Kysely<Database>,
   owner: string,
   ids: readonly string[],
@@ -199,6 +201,8 @@ async function requireLive(
     .where('deleted_at', 'is', null)
     .where('message_id', 'in', ids)
     .$if(box !== undefined, (q) => q.where('box', '=', box!))
+    // PostgreSQL: lock the rows, so the boxes read here are still theirs at the update.
+    .$if(ctx.store.dialect === 'postgres', (q) => q.forUpdate())
     .execute()
   const found = new Set(rows.map((r) => r.message_id))
   const missing = ids.filter((id) => !found.has(id))

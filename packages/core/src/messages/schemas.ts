@@ -7,12 +7,13 @@ import {
   jsonObject,
   limit,
   messageId,
+  text,
   timestamp,
   version,
 } from '../validation/common.js'
 
-const fileId = z.string().min(1).max(200)
-const key = z.string().min(1).max(200)
+const fileId = text(1, 200)
+const key = text(1, 200)
 
 const sendFields = {
   /** The sender, or null for a system message. */
@@ -21,7 +22,7 @@ const sendFields = {
   to: z.array(address).min(1).max(1000).optional(),
   content: jsonObject,
   attachments: z.array(fileId).max(100).optional(),
-  threadId: z.string().min(1).max(200).optional(),
+  threadId: text(1, 200).optional(),
   /** The same sender, key and payload return the original message and store nothing new. */
   idempotencyKey: key.optional(),
 }
@@ -39,10 +40,10 @@ const filters = {
   owner: address,
   box: boxName.optional(),
   unread: z.boolean().optional(),
-  threadId: z.string().min(1).max(200).optional(),
+  threadId: text(1, 200).optional(),
   from: address.optional(),
   /** The content's `@type`. */
-  type: z.string().min(1).max(200).optional(),
+  type: text(1, 200).optional(),
   /** Inclusive lower bound on createdAt. */
   createdAfter: timestamp.optional(),
   /** Exclusive upper bound on createdAt. */
@@ -53,7 +54,7 @@ const filters = {
 export const listInput = z.strictObject({
   ...filters,
   limit: limit.optional(),
-  cursor: z.string().min(1).max(2000).optional(),
+  cursor: text(1, 2000).optional(),
 })
 
 export const listPageInput = z.strictObject({

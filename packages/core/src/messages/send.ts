@@ -9,6 +9,7 @@ import { PigeonholeError } from '../errors.js'
 import type { Content, Message } from '../types.js'
 import { payloadHash } from '../util/canonical-json.js'
 import { chunk } from '../util/chunk.js'
+import { checkContentSize } from './content-size.js'
 import { toMessage } from './rows.js'
 import type { sendInput } from './schemas.js'
 
@@ -34,18 +35,7 @@ export function prepareSend(
   input: z.output<typeof sendInput>,
   where: string,
 ): PreparedSend {
-  const bytes = Buffer.byteLength(JSON.stringify(input.content))
-  if (bytes > ctx.limits.maxContentBytes) {
-    throw new PigeonholeError(
-      'invalid_input',
-      `${where}: content: expected at most ${ctx.limits.maxContentBytes} bytes of JSON, got ${bytes} bytes`,
-      {
-        field: 'content',
-        expected: `at most ${ctx.limits.maxContentBytes} bytes`,
-        got: `${bytes} bytes`,
-      },
-    )
-  }
+  checkContentSize(ctx, input.content, where)
   const norm = (a: string) => normalizeAddress(a, ctx.peerId)
   return {
     from: input.from === null ? null : norm(input.from),
@@ -89,7 +79,8 @@ export async function storeSends(
       keyId === null
         ? null
         : payloadHash({
-            to,
+            // Sorted: a retry naming the recipients in another order is the same send.
+            to: [...to].sort(),
             content: item.content,
             attachments: item.attachments,
             threadId: item.threadId,
@@ -286,7 +277,12 @@ async function loadAccounts(
   const known = new Set<string>()
   for (const part of chunk([...wanted], ctx.maxParameters)) {
     const query = (values: readonly string[]) =>
-      tx.db.selectFrom('accounts').select('address').where('address', 'in', values)
+      tx.db
+        .selectFrom('accounts')
+        .select('address')
+        .where('address', 'in', values)
+        // PostgreSQL: a concurrent accounts.remove waits, so no entry outlives its account.
+        .$if(ctx.store.dialect === 'postgres', (q) => q.forKeyShare())
     const { rows } =
       part.length <= templateRows
         ? await ctx.templates.run(tx.db, `accounts in ${part.length}`, part, (slot) =>

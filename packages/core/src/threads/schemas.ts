@@ -1,8 +1,8 @@
 import { z } from 'zod'
-import { address, limit } from '../validation/common.js'
+import { address, limit, text } from '../validation/common.js'
 
 export const createThreadInput = z.strictObject({
-  subject: z.string().min(1).max(500),
+  subject: text(1, 500),
   participants: z.array(address).min(1).max(1000),
   /** Who opened it (must be a participant), or null for the system. */
   createdBy: address.nullish(),
@@ -13,11 +13,11 @@ export const listThreadsInput = z.strictObject({
   /** Only open (false) or only closed (true) threads; both when left out. */
   closed: z.boolean().optional(),
   limit: limit.optional(),
-  cursor: z.string().min(1).max(200).optional(),
+  cursor: text(1, 200).optional(),
 })
 
 export const closeThreadInput = z.strictObject({
-  id: z.string().min(1).max(200),
+  id: text(1, 200),
   by: address.nullish(),
 })
 

@@ -1,10 +1,10 @@
 import type { Kysely, Selectable } from 'kysely'
-import { z } from 'zod'
 import type { Database, ThreadsTable } from '../db/schema.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import { PigeonholeError } from '../errors.js'
 import type { Page, Thread } from '../types.js'
+import { text } from '../validation/common.js'
 import { parseInput } from '../validation/parse.js'
 import {
   type CloseThreadInput,
@@ -15,7 +15,7 @@ import {
   listThreadsInput,
 } from './schemas.js'
 
-const threadId = z.string().min(1).max(200)
+const threadId = text(1, 200)
 
 /** Conversations with a subject and participants; a closed thread takes no new messages. */
 export class Threads {
@@ -46,6 +46,8 @@ export class Threads {
         .selectFrom('accounts')
         .select('address')
         .where('address', 'in', participants)
+        // PostgreSQL: a concurrent accounts.remove waits, so no membership outlives its account.
+        .$if(this.#ctx.store.dialect === 'postgres', (q) => q.forKeyShare())
         .execute()
       const found = new Set(known.map((r) => r.address))
       const missing = participants.filter((p) => !found.has(p))

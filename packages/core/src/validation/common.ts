@@ -15,9 +15,20 @@ export const boxName = z
 export const limit = z.number().int().min(1).max(1000)
 export const timestamp = z.number().int().min(0)
 export const version = z.number().int().min(1)
-export const messageId = z.string().min(1).max(200)
+/**
+ * A string of `min` to `max` characters without NUL: PostgreSQL refuses NUL in text and jsonb,
+ * so one store would keep what the other fails on.
+ */
+export const text = (min: number, max = Number.POSITIVE_INFINITY) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .refine((value) => !value.includes('\u0000'), 'text without NUL (\\u0000) characters')
+
+export const messageId = text(1, 200)
 export const idList = z.array(messageId).min(1).max(1000)
-export const identifier = z.string().min(1).max(200)
+export const identifier = text(1, 200)
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json }
 
@@ -40,6 +51,7 @@ function findNonJson(
 ): { path: string; what: string } | undefined {
   switch (typeof value) {
     case 'string':
+      return value.includes('\u0000') ? { path, what: 'a NUL (\\u0000) character' } : undefined
     case 'boolean':
       return undefined
     case 'number':
@@ -53,11 +65,12 @@ function findNonJson(
       }
       seen.add(value)
       for (const [key, inner] of Object.entries(value)) {
-        const found = findNonJson(
-          inner,
-          Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key,
-          seen,
-        )
+        const at = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key
+        if (key.includes('\u0000')) {
+          const shown = at.replaceAll('\u0000', '\\u0000')
+          return { path: shown, what: 'a NUL (\\u0000) character in a key' }
+        }
+        const found = findNonJson(inner, at, seen)
         if (found) return found
       }
       seen.delete(value)

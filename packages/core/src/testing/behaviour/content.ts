@@ -34,6 +34,16 @@ const notJson: [string, unknown, RegExp][] = [
   ['a Map', { m: new Map([[1, 2]]) }, /content: expected JSON \(a Map instance at m is not\)/],
   ['a BigInt', { big: 10n }, /content: expected JSON \(a bigint at big is not\)/],
   ['a symbol', { s: Symbol('s') }, /content: expected JSON \(a symbol at s is not\)/],
+  [
+    'a NUL in a string',
+    { t: ['ok', 'a\u0000'] },
+    /content: expected JSON \(a NUL \(\\u0000\) character at t\[1\] is not\)/,
+  ],
+  [
+    'a NUL in a key',
+    { o: { 'k\u0000': 1 } },
+    /content: expected JSON \(a NUL \(\\u0000\) character in a key at o\.k\\u0000 is not\)/,
+  ],
   ['a class instance as content', new Point(), /content: expected an object, got a Point instance/],
   ['a string as content', 'hello', /content: expected an object, got "hello"/],
   ['an array as content', [1, 2], /content: expected an object, got \[1,2\]/],
@@ -82,6 +92,29 @@ export function describeContent(options: ConformanceOptions): void {
       })
     }
 
+    it('sendMany reports an item with a NUL alone and sends the others', async () => {
+      await register(t.ph, ...owners)
+      const result = await t.ph.messages.sendMany([
+        { identifier: 'before', from: 'alice', to: ['bob'], content: { t: 'fine' } },
+        { identifier: 'nul', from: 'alice', to: ['bob'], content: { t: 'a\u0000' } },
+        { identifier: 'key', from: 'alice', to: ['bob'], content: {}, idempotencyKey: 'k\u0000' },
+        { identifier: 'id\u0000', from: 'alice', to: ['bob'], content: {} },
+        { identifier: 'after', from: 'alice', to: ['bob'], content: { t: 'also fine' } },
+      ])
+      expect(result.items.map((item) => [item.status, item.error?.details.field])).toEqual([
+        ['created', undefined],
+        ['failed', 'content'],
+        ['failed', 'idempotencyKey'],
+        ['failed', 'identifier'],
+        ['created', undefined],
+      ])
+      const page = await t.ph.messages.list({ owner: 'bob' })
+      expect(page.items.map((item) => item.message.content)).toEqual(
+        expect.arrayContaining([{ t: 'fine' }, { t: 'also fine' }]),
+      )
+      expect(page.items).toHaveLength(2)
+    })
+
     it('accepts content up to 256 KiB of JSON by default and refuses one byte more', async () => {
       await register(t.ph, ...owners)
       const limit = 256 * 1024
@@ -115,6 +148,20 @@ export function describeContent(options: ConformanceOptions): void {
         'invalid_input',
         { message: /content: expected at most 100 bytes of JSON, got 102 bytes/, field: 'content' },
       )
+      const { id } = await ph.messages.send({ from: 'alice', to: ['bob'], content: {} })
+      const error = await expectNothingChanged(
+        { ph, ids },
+        owners,
+        () =>
+          ph.messages.update({ id, by: 'alice', content: { t: `${fits.t}é` }, expectedVersion: 1 }),
+        'invalid_input',
+        { message: /messages\.update: content: expected at most 100 bytes of JSON, got 102 bytes/ },
+      )
+      expect(error.details).toMatchObject({
+        field: 'content',
+        expected: 'at most 100 bytes',
+        got: '102 bytes',
+      })
       await expectNothingChanged(
         { ph, ids },
         owners,

@@ -33,6 +33,15 @@ export function describeIdempotency(options: ConformanceOptions): void {
       await expectNothingStored(t.ph, t.ids.issued.slice(1))
     })
 
+    it('a retry naming the recipients in another order is the same send', async () => {
+      await register(t.ph, ...owners)
+      const send = { from: 'alice', content: { text: 'once' }, idempotencyKey: 'k-order' }
+      const original = await t.ph.messages.send({ ...send, to: ['bob', 'carol'] })
+      const before = await snapshot(t.ph, owners)
+      expect(await t.ph.messages.send({ ...send, to: ['carol', 'bob'] })).toEqual(original)
+      expect(await snapshot(t.ph, owners)).toEqual(before)
+    })
+
     it('the same key with a different payload is an idempotency_conflict', async () => {
       await register(t.ph, ...owners)
       const original = await t.ph.messages.send({

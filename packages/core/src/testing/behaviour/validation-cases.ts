@@ -56,6 +56,19 @@ export const messageCases: Case[] = [
     /idempotencyKey: expected at least 1 character, got 0 characters/,
   ],
   [
+    'send: NUL in the idempotency key',
+    (ph) =>
+      ph.messages.send({ from: 'alice', to: ['bob'], content: {}, idempotencyKey: 'k\u0000' }),
+    'idempotencyKey',
+    /idempotencyKey: expected text without NUL \(\\u0000\) characters, got "k\\u0000"/,
+  ],
+  [
+    'send: NUL in the thread id',
+    (ph) => ph.messages.send({ from: 'alice', to: ['bob'], content: {}, threadId: 't\u0000' }),
+    'threadId',
+    /threadId: expected text without NUL/,
+  ],
+  [
     'broadcast: unknown field',
     (ph) => ph.messages.broadcast(bad({ content: {}, from: null })),
     'from',
@@ -66,6 +79,12 @@ export const messageCases: Case[] = [
     (ph) => ph.messages.get(''),
     'id',
     /id: expected at least 1 character, got 0 characters/,
+  ],
+  [
+    'messages.get: NUL in the id',
+    (ph) => ph.messages.get('a\u0000b'),
+    'id',
+    /id: expected text without NUL \(\\u0000\) characters, got "a\\u0000b"/,
   ],
   [
     'getItem: wrong role',
@@ -102,6 +121,18 @@ export const messageCases: Case[] = [
     (ph) => ph.messages.list({ owner: 'bob', cursor: 'not-a-cursor' }),
     'cursor',
     /cursor: expected a cursor returned by an earlier list call, got "not-a-cursor"/,
+  ],
+  [
+    'list: a cursor whose message id holds a NUL',
+    (ph) =>
+      ph.messages.list({
+        owner: 'bob',
+        cursor: Buffer.from(JSON.stringify([1, 0, 'a\u0000', 'received', 'a', 'n'])).toString(
+          'base64url',
+        ),
+      }),
+    'cursor',
+    /cursor: expected a cursor returned by an earlier list call/,
   ],
   [
     'list: unknown box',

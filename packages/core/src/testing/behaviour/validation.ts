@@ -56,6 +56,12 @@ const otherCases: Case[] = [
     /limit: expected a number >= 1, got 0/,
   ],
   [
+    'accounts.list: NUL in the cursor',
+    (ph) => ph.accounts.list({ cursor: 'a\u0000' }),
+    'cursor',
+    /cursor: expected text without NUL/,
+  ],
+  [
     'accounts.update: wrong type',
     (ph) => ph.accounts.update(bad({ address: 'alice', displayName: 5 })),
     'displayName',
@@ -86,12 +92,36 @@ const otherCases: Case[] = [
     'participants',
     /participants: expected at most 1000 items, got 1001 items/,
   ],
+  [
+    'threads.create: NUL in the subject',
+    (ph) => ph.threads.create({ subject: 's\u0000', participants: ['alice'] }),
+    'subject',
+    /subject: expected text without NUL \(\\u0000\) characters, got "s\\u0000"/,
+  ],
+  [
+    'threads.get: NUL in the id',
+    (ph) => ph.threads.get('thr\u0000'),
+    'id',
+    /id: expected text without NUL/,
+  ],
+  [
+    'accounts.update: NUL in displayName',
+    (ph) => ph.accounts.update({ address: 'alice', displayName: 'A\u0000' }),
+    'displayName',
+    /displayName: expected text without NUL/,
+  ],
   ['threads.get: a number', (ph) => ph.threads.get(bad(3)), 'id', /id: expected a string, got 3/],
   [
     'threads.list: limit 2000',
     (ph) => ph.threads.list({ participant: 'alice', limit: 2000 }),
     'limit',
     /limit: expected .*1000.*, got 2000/,
+  ],
+  [
+    'threads.list: NUL in the cursor',
+    (ph) => ph.threads.list({ participant: 'alice', cursor: 'thr\u0000' }),
+    'cursor',
+    /cursor: expected text without NUL/,
   ],
   [
     'threads.list: no participant',

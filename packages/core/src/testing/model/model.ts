@@ -72,7 +72,8 @@ export class Model {
   planSend(from: string | null, to: string[], content: Content, key?: string): Plan {
     if (to.some((a) => a.includes(' '))) return { kind: 'error', code: 'invalid_input' }
     const unique = [...new Set(to.map(normalize))]
-    const payload = JSON.stringify({ to: unique, content })
+    // Recipients are a set: the engine compares them sorted.
+    const payload = JSON.stringify({ to: [...unique].sort(), content })
     const used = key === undefined ? undefined : this.#keys.get(`${from ?? ''}/${key}`)
     if (used) {
       return used.payload === payload
@@ -94,7 +95,7 @@ export class Model {
     key?: string,
   ): ExpectedEvent[] {
     const unique = [...new Set(to.map(normalize))]
-    this.#create(id, from, content, key, JSON.stringify({ to: unique, content }))
+    this.#create(id, from, content, key, JSON.stringify({ to: [...unique].sort(), content }))
     if (key !== undefined) this.keyedSends.push({ from, to, content, key })
     const events: ExpectedEvent[] = []
     if (from !== null) {

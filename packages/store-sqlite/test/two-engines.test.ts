@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { isPigeonholeError, openPigeonhole, type Pigeonhole } from '@pigeonhole/core'
+import BetterSqlite3 from 'better-sqlite3'
+import { afterEach, beforeEach, expect, test } from 'vitest'
+import { sqliteStore } from '../src/index.js'
+
+let dir: string
+const opened: Pigeonhole[] = []
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pigeonhole-two-engines-'))
+})
+
+afterEach(async () => {
+  for (const engine of opened.splice(0)) await engine.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+async function open(busyTimeoutMs?: number): Promise<Pigeonhole> {
+  const engine = await openPigeonhole({
+    store: sqliteStore({ path: join(dir, 'shared.db'), busyTimeoutMs }),
+  })
+  opened.push(engine)
+  return engine
+}
+
+test('two engines on one file: interleaved sends all commit and both verify clean', async () => {
+  const a = await open()
+  const b = await open()
+  await a.accounts.register({ address: 'alice' })
+  await b.accounts.register({ address: 'bob' })
+  const sends = Array.from({ length: 100 }, (_, i) =>
+    (i % 2 ? a : b).messages.send({ from: 'alice', to: ['bob'], content: { i } }),
+  )
+  const results = await Promise.allSettled(sends)
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []))
+  expect(failures).toEqual([])
+  expect(await a.verify()).toEqual([])
+  expect(await b.verify()).toEqual([])
+  const page = await b.messages.list({ owner: 'bob', limit: 1000 })
+  expect(page.items).toHaveLength(100)
+})
+
+test('a writer that cannot get the lock in time fails with store_error, the cause kept', async () => {
+  const engine = await open(50)
+  await engine.accounts.register({ address: 'alice' })
+  const holder = new BetterSqlite3(join(dir, 'shared.db'))
+  holder.exec('begin immediate')
+  try {
+    const error = await engine.messages
+      .send({ from: 'alice', to: ['alice'], content: {} })
+      .catch((e: unknown) => e)
+    expect(isPigeonholeError(error, 'store_error')).toBe(true)
+    expect((error as Error).cause).toMatchObject({ code: 'SQLITE_BUSY' })
+  } finally {
+    holder.exec('rollback')
+    holder.close()
+  }
+  // The lock released, the same engine writes again.
+  await engine.messages.send({ from: 'alice', to: ['alice'], content: {} })
+  expect(await engine.verify()).toEqual([])
+})
