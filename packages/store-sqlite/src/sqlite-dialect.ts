@@ -36,19 +36,32 @@ export function toStoreError(error: unknown): unknown {
   )
 }
 
-/** The connection, with driver errors turned into store_error. */
+/**
+ * The connection, with driver errors turned into store_error and SQLITE_BUSY waited out
+ * asynchronously, up to `busyTimeoutMs`: SQLite's own busy wait blocks the thread, so a second
+ * engine in the same process would block the very engine that holds the lock. The
+ * connection's `busy_timeout` is 0 once the file is open (see sqlite-store.ts).
+ */
 class WrappedConnection implements DatabaseConnection {
   readonly #inner: DatabaseConnection
+  readonly #busyTimeoutMs: number
 
-  constructor(inner: DatabaseConnection) {
+  constructor(inner: DatabaseConnection, busyTimeoutMs: number) {
     this.#inner = inner
+    this.#busyTimeoutMs = busyTimeoutMs
   }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    try {
-      return await this.#inner.executeQuery<R>(query)
-    } catch (error) {
-      throw toStoreError(error)
+    let deadline = 0
+    for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+      try {
+        return await this.#inner.executeQuery<R>(query)
+      } catch (error) {
+        if (!isBusy(error)) throw toStoreError(error)
+        deadline ||= Date.now() + this.#busyTimeoutMs
+        if (Date.now() >= deadline) throw toStoreError(error)
+        await new Promise((resolve) => setTimeout(resolve, delay))
+      }
     }
   }
 
@@ -67,9 +80,7 @@ class WrappedConnection implements DatabaseConnection {
 /**
  * BEGIN IMMEDIATE: a deferred BEGIN that reads first and then writes cannot wait for another
  * connection's write lock (SQLite answers SQLITE_BUSY at once to avoid a deadlock); taking the
- * write lock up front lets the busy timeout serialize two engines on one file. The wait for it
- * is asynchronous: SQLite's own busy wait blocks the thread, so a second engine in the same
- * process would block the very engine that holds the lock until the timeout.
+ * write lock up front lets the (asynchronous) busy wait serialize two engines on one file.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
   readonly #busyTimeoutMs: number
@@ -82,30 +93,16 @@ class ImmediateSqliteDriver extends SqliteDriver {
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     const inner = await super.acquireConnection()
-    this.#wrapped ??= new WrappedConnection(inner)
+    this.#wrapped ??= new WrappedConnection(inner, this.#busyTimeoutMs)
     return this.#wrapped
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    const deadline = Date.now() + this.#busyTimeoutMs
-    await connection.executeQuery(CompiledQuery.raw('pragma busy_timeout = 0'))
-    try {
-      for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
-        try {
-          await connection.executeQuery(CompiledQuery.raw('begin immediate'))
-          return
-        } catch (error) {
-          if (!isBusy(error) || Date.now() >= deadline) throw error
-          await new Promise((resolve) => setTimeout(resolve, delay))
-        }
-      }
-    } finally {
-      await connection.executeQuery(
-        CompiledQuery.raw(`pragma busy_timeout = ${this.#busyTimeoutMs}`),
-      )
-    }
+    await connection.executeQuery(begin)
   }
 }
+
+const begin = CompiledQuery.raw('begin immediate')
 
 function isBusy(error: unknown): boolean {
   const cause = error instanceof PigeonholeError ? error.cause : error

@@ -78,6 +78,8 @@ function openDatabase(path: string, durability: Durability, busyTimeoutMs: numbe
     raw.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`)
     raw.pragma(`busy_timeout = ${busyTimeoutMs}`)
     raw.pragma('foreign_keys = ON')
+    // From here on the store waits for other writers itself, without blocking the thread.
+    raw.pragma('busy_timeout = 0')
     return raw
   } catch (error) {
     raw?.close()

@@ -30,7 +30,7 @@ export async function insertRows<T extends keyof Database>(
 ): Promise<QueryResult<unknown>[]> {
   const first = rows[0]
   if (!first) return []
-  const columns = Object.keys(first) as (keyof typeof first & string)[]
+  const columns = columnsOf(table, name, first)
   const results: QueryResult<unknown>[] = []
   const chunkSize = Math.floor(maxParameters / columns.length)
   for (const part of chunk(rows, chunkSize)) {
@@ -40,8 +40,8 @@ export async function insertRows<T extends keyof Database>(
       results.push(await db.executeQuery(build(part).compile()))
       continue
     }
-    const values = part.flatMap((row) => columns.map((c) => row[c]))
-    const key = `${name} ${table} ${columns.join()} ${part.length}`
+    const values = part.flatMap((row) => columns.map((c) => (row as Record<string, unknown>)[c]))
+    const key = `${name} ${table} ${part.length}`
     results.push(
       await templates.run(db, key, values, (slot) =>
         build(
@@ -53,4 +53,23 @@ export async function insertRows<T extends keyof Database>(
     )
   }
   return results
+}
+
+const known = new Map<string, string[]>()
+
+/**
+ * The row's keys. A call site (`name` + table) always builds rows of one shape, so template
+ * keys need not spell the columns out (hashing them cost ~1 µs an insert); a row of another
+ * shape under the same name is a programming error and fails loudly.
+ */
+function columnsOf(table: string, name: string, row: object): string[] {
+  const columns = Object.keys(row)
+  const site = `${name} ${table}`
+  const seen = known.get(site)
+  if (!seen) {
+    known.set(site, columns)
+  } else if (seen.length !== columns.length || seen.some((c, i) => c !== columns[i])) {
+    throw new Error(`insertRows: ${site} rows changed shape: ${seen.join()} / ${columns.join()}`)
+  }
+  return columns
 }
