@@ -161,3 +161,19 @@ export class Accounts {
 export function notFound(address: string, where: string): PigeonholeError {
   return new PigeonholeError('not_found', `${where}: no account "${address}"`, { address })
 }
+
+/** The local name of `address` if it is a registered account; else `not_found`. */
+export async function requireAccount(
+  ctx: EngineContext,
+  address: string,
+  where: string,
+): Promise<string> {
+  const name = normalizeAddress(address, ctx.peerId)
+  const row = await ctx.db
+    .selectFrom('accounts')
+    .select('address')
+    .where('address', '=', name)
+    .executeTakeFirst()
+  if (!row) throw notFound(name, where)
+  return name
+}

@@ -1,5 +1,4 @@
-import { notFound } from '../accounts/accounts.js'
-import { normalizeAddress } from '../engine/addresses.js'
+import { requireAccount } from '../accounts/accounts.js'
 import type { EngineContext } from '../engine/context.js'
 import type { BoxCount, BoxSummary } from '../types.js'
 import { address } from '../validation/common.js'
@@ -18,23 +17,16 @@ export class Boxes {
 
   /** Every box of the owner with total and unread: inbox, sent, then custom boxes by name. */
   async list(owner: string): Promise<BoxSummary[]> {
-    const name = normalizeAddress(
+    const name = await requireAccount(
+      this.#ctx,
       parseInput(address, owner, 'boxes.list', 'owner'),
-      this.#ctx.peerId,
+      'boxes.list',
     )
-    const [account, rows] = await Promise.all([
-      this.#ctx.db
-        .selectFrom('accounts')
-        .select('address')
-        .where('address', '=', name)
-        .executeTakeFirst(),
-      this.#ctx.db
-        .selectFrom('box_counts')
-        .select(['box', 'total', 'unread'])
-        .where('owner', '=', name)
-        .execute(),
-    ])
-    if (!account) throw notFound(name, 'boxes.list')
+    const rows = await this.#ctx.db
+      .selectFrom('box_counts')
+      .select(['box', 'total', 'unread'])
+      .where('owner', '=', name)
+      .execute()
     const byName = new Map(
       rows.map((r) => [r.box, { total: Number(r.total), unread: Number(r.unread) }]),
     )

@@ -1,6 +1,6 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely'
 import type { z } from 'zod'
-import { notFound } from '../accounts/accounts.js'
+import { requireAccount } from '../accounts/accounts.js'
 import { knownBoxes } from '../boxes/boxes.js'
 import type { Database } from '../db/schema.js'
 import { normalizeAddress } from '../engine/addresses.js'
@@ -144,14 +144,8 @@ function filtered(db: Kysely<Database>, owner: string, f: Filters): ItemQuery {
 
 /** The owner must exist and a box filter must name a box the owner has. */
 async function checkFilters(ctx: EngineContext, f: Filters, where: string): Promise<string> {
-  const owner = normalizeAddress(f.owner, ctx.peerId)
+  const owner = await requireAccount(ctx, f.owner, where)
   if (f.from !== undefined) f.from = normalizeAddress(f.from, ctx.peerId)
-  const account = await ctx.db
-    .selectFrom('accounts')
-    .select('address')
-    .where('address', '=', owner)
-    .executeTakeFirst()
-  if (!account) throw notFound(owner, where)
   if (f.box !== undefined) await requireBox(ctx, owner, f.box, where, 'box')
   return owner
 }

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely'
-import { notFound } from '../accounts/accounts.js'
+import { requireAccount } from '../accounts/accounts.js'
 import type { Database } from '../db/schema.js'
-import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import { PigeonholeError } from '../errors.js'
@@ -30,7 +29,7 @@ export async function mark(
 ): Promise<ChangeResult> {
   const where = read ? 'messages.markRead' : 'messages.markUnread'
   const parsed = parseInput(markInput, input, where)
-  const owner = await requireOwner(ctx, parsed.owner, where)
+  const owner = await requireAccount(ctx, parsed.owner, where)
   if (parsed.ids) {
     const ids = parsed.ids
     return ctx.write(async (tx) => {
@@ -106,7 +105,7 @@ async function markRows(
 export async function move(ctx: EngineContext, input: MoveInput): Promise<ChangeResult> {
   const where = 'messages.move'
   const parsed = parseInput(moveInput, input, where)
-  const owner = await requireOwner(ctx, parsed.owner, where)
+  const owner = await requireAccount(ctx, parsed.owner, where)
   if (parsed.from !== undefined) await requireBox(ctx, owner, parsed.from, where, 'from')
   return ctx.write(async (tx) => {
     const live = await requireLive(ctx, tx.db, owner, parsed.ids, where, parsed.from)
@@ -147,7 +146,7 @@ export async function move(ctx: EngineContext, input: MoveInput): Promise<Change
 export async function remove(ctx: EngineContext, input: DeleteInput): Promise<ChangeResult> {
   const where = 'messages.delete'
   const parsed = parseInput(deleteInput, input, where)
-  const owner = await requireOwner(ctx, parsed.owner, where)
+  const owner = await requireAccount(ctx, parsed.owner, where)
   if (parsed.box !== undefined) await requireBox(ctx, owner, parsed.box, where, 'box')
   return ctx.write(async (tx) => {
     await requireLive(ctx, tx.db, owner, parsed.ids, where, parsed.box)
@@ -172,17 +171,6 @@ export async function remove(ctx: EngineContext, input: DeleteInput): Promise<Ch
     }
     return { changed: rows.length }
   })
-}
-
-async function requireOwner(ctx: EngineContext, owner: string, where: string): Promise<string> {
-  const name = normalizeAddress(owner, ctx.peerId)
-  const row = await ctx.db
-    .selectFrom('accounts')
-    .select('address')
-    .where('address', '=', name)
-    .executeTakeFirst()
-  if (!row) throw notFound(name, where)
-  return name
 }
 
 /** Every id must have a live entry of the owner (in `box`, when given); else nothing changes. */
