@@ -6,6 +6,7 @@ import type { EngineContext } from '../engine/context.js'
 import { insertRows, templateRows } from '../engine/insert-rows.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import { PigeonholeError } from '../errors.js'
+import { participantsOf } from '../threads/threads.js'
 import type { Content, Message } from '../types.js'
 import { payloadHash } from '../util/canonical-json.js'
 import { chunk } from '../util/chunk.js'
@@ -307,15 +308,13 @@ async function loadThreads(
       .select(['id', 'closed_at'])
       .where('id', 'in', part)
       .execute()
-    for (const row of rows)
-      threads.set(row.id, { closed: row.closed_at !== null, participants: [] })
-    const members = await tx.db
-      .selectFrom('thread_participants')
-      .select(['thread_id', 'address'])
-      .where('thread_id', 'in', part)
-      .orderBy('address')
-      .execute()
-    for (const m of members) threads.get(m.thread_id)?.participants.push(m.address)
+    const members = await participantsOf(tx.db, part)
+    for (const row of rows) {
+      threads.set(row.id, {
+        closed: row.closed_at !== null,
+        participants: members.get(row.id) ?? [],
+      })
+    }
   }
   return threads
 }

@@ -159,7 +159,11 @@ async function loadThread(db: Kysely<Database>, id: string): Promise<Thread | nu
   return toThread(row, members.get(id) ?? [])
 }
 
-async function participantsOf(db: Kysely<Database>, ids: string[]): Promise<Map<string, string[]>> {
+/** Participants of each thread, by address. */
+export async function participantsOf(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>()
   if (ids.length === 0) return out
   const rows = await db
