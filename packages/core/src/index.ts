@@ -31,3 +31,4 @@ export type {
 export type { CloseThreadInput, CreateThreadInput, ListThreadsInput } from './threads/schemas.js'
 export type { Threads } from './threads/threads.js'
 export type * from './types.js'
+export { Coalescer } from './util/coalescer.js'

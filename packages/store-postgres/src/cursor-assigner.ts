@@ -1,5 +1,5 @@
+import { Coalescer } from '@pigeonhole/core'
 import type pg from 'pg'
-import { Coalescer } from './coalescer.js'
 import { toStoreError } from './store-error.js'
 
 /** Rows one round numbers at most; a larger backlog takes more rounds. */

@@ -1,3 +1,4 @@
+import { Coalescer } from '../util/coalescer.js'
 import type { EventHub, ReadEventsAfter } from './event-hub.js'
 
 const page = 500
@@ -5,16 +6,12 @@ const page = 500
 /**
  * For stores where several connections write: after a commit (or a wake-up from another
  * instance), reads the event table past the hub's cursor and publishes in order. Pokes that
- * arrive while a read runs are coalesced into one more read, which starts after them.
+ * arrive while a read runs are served together by one more read, which starts after them.
  */
 export class EventPoller {
   readonly #hub: EventHub
   readonly #readAfter: ReadEventsAfter
-  readonly #waiting: { ticket: number; resolve: () => void }[] = []
-  #running: Promise<void> | undefined
-  /** Pokes asked for so far, and pokes covered by a read that started after them. */
-  #asked = 0
-  #served = 0
+  readonly #reads = new Coalescer(() => this.#drain())
   #stopped = false
 
   constructor(hub: EventHub, readAfter: ReadEventsAfter) {
@@ -29,43 +26,23 @@ export class EventPoller {
    */
   poke(): Promise<void> {
     if (this.#stopped) return Promise.resolve()
-    const ticket = ++this.#asked
-    const done = new Promise<void>((resolve) => this.#waiting.push({ ticket, resolve }))
-    this.#running ??= this.#loop()
-    return done
+    return this.#reads.request()
   }
 
   async stop(): Promise<void> {
     this.#stopped = true
-    await this.#running
-  }
-
-  async #loop(): Promise<void> {
-    while (this.#served < this.#asked && !this.#stopped) {
-      const covers = this.#asked
-      try {
-        await this.#drain()
-      } catch {
-        // Left for the next poke; the callers' changes are committed either way.
-      }
-      this.#served = covers
-      this.#release(covers)
-    }
-    this.#running = undefined
-    this.#release(Number.POSITIVE_INFINITY)
-  }
-
-  #release(upTo: number): void {
-    while (this.#waiting.length > 0 && this.#waiting[0]!.ticket <= upTo) {
-      this.#waiting.shift()!.resolve()
-    }
+    await this.#reads.idle()
   }
 
   async #drain(): Promise<void> {
-    for (;;) {
-      const rows = await this.#readAfter(this.#hub.lastCursor, page)
-      this.#hub.publish(rows)
-      if (rows.length < page || this.#stopped) return
+    try {
+      for (;;) {
+        const rows = await this.#readAfter(this.#hub.lastCursor, page)
+        this.#hub.publish(rows)
+        if (rows.length < page || this.#stopped) return
+      }
+    } catch {
+      // Left for the next poke; the callers' changes are committed either way.
     }
   }
 }
