@@ -114,10 +114,11 @@ function positive(field: string, value: number): number {
   return value
 }
 
-function invalid(field: string, expected: string, got: unknown): PigeonholeError {
+/** `invalid_input` for an option, naming it, what was expected and what was got. */
+export function invalid(field: string, expected: string, got: unknown): PigeonholeError {
   return new PigeonholeError(
     'invalid_input',
     `postgresStore: ${field}: expected ${expected}, got ${JSON.stringify(got)}`,
-    { field, expected },
+    { field, expected, got: JSON.stringify(got) ?? String(got) },
   )
 }

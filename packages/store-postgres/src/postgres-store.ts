@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto'
 import type { Database as DatabaseSchema, Store } from '@pigeonhole/core'
-import { PigeonholeError } from '@pigeonhole/core'
 import { CompiledQuery, Kysely } from 'kysely'
 import type pg from 'pg'
 import { eventFeed } from './event-feed.js'
-import { type PostgresStoreOptions, resolveOptions } from './options.js'
+import { invalid, type PostgresStoreOptions, resolveOptions } from './options.js'
 import { openPool } from './pool.js'
 import { withRetry } from './retry.js'
 import { TranslatingPostgresDialect } from './translating-dialect.js'
@@ -99,12 +98,4 @@ function checkConnection(options: PostgresStoreOptions): void {
   if (size !== undefined && (!Number.isSafeInteger(size) || (size as number) < 1)) {
     throw invalid('poolSize', 'a positive integer', size)
   }
-}
-
-function invalid(field: string, expected: string, got: unknown): PigeonholeError {
-  return new PigeonholeError(
-    'invalid_input',
-    `postgresStore: ${field}: expected ${expected}, got ${JSON.stringify(got)}`,
-    { field, expected },
-  )
 }
