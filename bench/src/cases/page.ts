@@ -1,55 +1,10 @@
 import type { Pigeonhole } from '@pigeonhole/core'
-import type BetterSqlite3 from 'better-sqlite3'
 import { type BenchCase, type BenchRow, planFor } from '../lib/case.js'
 import { openEngine, openReference, prepareFiles } from '../lib/files.js'
 import { measurePair } from '../lib/measure.js'
+import { rawPager } from '../lib/raw-page.js'
 
 const pageSize = 50
-
-/** The row shape a hand-written pager returns: the entry, the message, JSON parsed. */
-interface RawItem {
-  message_id: string
-  role: string
-  e_created_at: number
-  recipients: string
-  content: string
-  attachments: string
-  [column: string]: unknown
-}
-
-/**
- * The same reads as `messages.list`: the owner exists, then the keyset query over the live
- * entries of one box joined with their messages, one row more than the page to know if more
- * follow; JSON columns parsed.
- */
-function referencePage(db: BetterSqlite3.Database) {
-  const owner = db.prepare('select address from accounts where address = ?').pluck()
-  const select = `select e.owner, e.message_id, e.role, e.box, e.created_at as e_created_at,
-      e.updated_at as e_updated_at, e.version as e_version, e.read_at, e.seen_at, e.deleted_at,
-      m.id, m.sender, m.recipients, m.content, m.content_type, m.attachments, m.thread_id,
-      m.broadcast, m.created_at, m.updated_at, m.version, m.idem_sender, m.idempotency_key,
-      m.payload_hash, m.retracted_at
-    from box_entries as e inner join messages as m on m.id = e.message_id
-    where e.owner = ? and e.deleted_at is null and e.box = ?`
-  const order = 'order by e.created_at desc, e.message_id desc, e.role desc limit ?'
-  const first = db.prepare(`${select} ${order}`)
-  const after = db.prepare(
-    `${select} and (e.created_at, e.message_id, e.role) < (?, ?, ?) ${order}`,
-  )
-  return (who: string, box: string, key?: [number, string, string]) => {
-    if (owner.get(who) === undefined) throw new Error('no such account')
-    const rows = (
-      key ? after.all(who, box, ...key, pageSize + 1) : first.all(who, box, pageSize + 1)
-    ) as RawItem[]
-    const items = rows.slice(0, pageSize).map((r) => ({
-      ...r,
-      recipients: JSON.parse(r.recipients) as string[],
-      content: JSON.parse(r.content) as object,
-      attachments: JSON.parse(r.attachments) as string[],
-    }))
-    return { items, more: rows.length > pageSize }
-  }
-}
 
 /** Bob's inbox of `size` messages from alice, sent 1000 at a time. */
 async function fill(ph: Pigeonhole, size: number): Promise<void> {
@@ -91,7 +46,8 @@ export const pageCase: BenchCase = {
     const files = await prepareFiles(env.dir, 'page', (ph) => fill(ph, size))
     const ph = await openEngine(files.engine)
     const db = openReference(files.reference)
-    const page = referencePage(db)
+    // The same reads as `messages.list`, by hand (shared with page-scale).
+    const page = rawPager(db, pageSize)
     const plan = planFor(
       env,
       { warmupOps: 50, samples: 3, opsPerSample: 100 },

@@ -3,6 +3,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 import { type BenchCase, planFor } from '../lib/case.js'
 import { assertSameRows, openEngine, openReference, prepareFiles } from '../lib/files.js'
 import { measurePair } from '../lib/measure.js'
+import { rawSendStatements } from '../lib/raw-send.js'
 
 const batchSize = 1000
 const users = Array.from({ length: 100 }, (_, i) => `user${i}`)
@@ -25,27 +26,11 @@ function batch(n: number): SendManyItem[] {
 function referenceSendMany(db: BetterSqlite3.Database) {
   // The engine's own id generator: both sides pay the same for ids.
   const ids = ulidIds(systemClock)
-  const accounts = db.prepare('select address from accounts where address in (?, ?)').pluck()
-  const message = db.prepare(
-    `insert into messages (id, sender, recipients, content, content_type, attachments, thread_id,
-       broadcast, created_at, updated_at, version, idem_sender, idempotency_key, payload_hash,
-       retracted_at)
-     values (?, ?, ?, ?, null, '[]', null, 0, ?, ?, 1, ?, null, null, null)`,
-  )
-  const entries = db.prepare(
-    `insert into box_entries (owner, message_id, role, box, created_at, updated_at, version,
-       read_at, seen_at, deleted_at)
-     values (?, ?, 'sent', 'sent', ?, ?, 1, ?, ?, null),
-            (?, ?, 'received', 'inbox', ?, ?, 1, null, null, null)`,
-  )
+  const send = rawSendStatements(db)
   const count = db.prepare(
     `insert into box_counts (owner, box, total, unread) values (?, ?, ?, ?)
      on conflict (owner, box) do update set total = box_counts.total + excluded.total,
        unread = box_counts.unread + excluded.unread`,
-  )
-  const events = db.prepare(
-    `insert into events (type, owner, message_id, entry_role, data, created_at)
-     values ('message.sent', ?, ?, 'sent', ?, ?), ('message.received', ?, ?, 'received', ?, ?)`,
   )
   return db.transaction((items: readonly SendManyItem[]) => {
     const now = Date.now()
@@ -60,15 +45,11 @@ function referenceSendMany(db: BetterSqlite3.Database) {
     for (const item of items) {
       const from = item.from!
       const to = item.to![0]!
-      if (accounts.all(from, to).length !== 2) throw new Error('no such account')
+      send.check(from, to)
       const id = ids.next('msg')
-      message.run(id, from, JSON.stringify([to]), JSON.stringify(item.content), now, now, from)
-      entries.run(from, id, now, now, now, now, to, id, now, now)
+      send.write(id, from, to, item.content, now)
       add(from, 'sent', 0)
       add(to, 'inbox', 1)
-      const sent = JSON.stringify({ role: 'sent', to: [to] })
-      const received = JSON.stringify({ role: 'received', from })
-      events.run(from, id, sent, now, to, id, received, now)
     }
     const sorted = [...deltas.values()].sort((a, b) =>
       a.owner === b.owner ? (a.box < b.box ? -1 : 1) : a.owner < b.owner ? -1 : 1,

@@ -3,6 +3,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 import { type BenchCase, planFor } from '../lib/case.js'
 import { assertSameRows, openEngine, openReference, prepareFiles } from '../lib/files.js'
 import { measurePair } from '../lib/measure.js'
+import { rawSendStatements } from '../lib/raw-send.js'
 
 /**
  * What a careful hand-written send does with better-sqlite3: the same reads (both accounts
@@ -14,39 +15,18 @@ export function referenceSend(
 ): (from: string, to: string, content: object) => string {
   // The engine's own id generator: both pay the same for ids, the ratio shows the rest.
   const ids = ulidIds(systemClock)
-  const accounts = db.prepare('select address from accounts where address in (?, ?)').pluck()
-  const message = db.prepare(
-    `insert into messages (id, sender, recipients, content, content_type, attachments, thread_id,
-       broadcast, created_at, updated_at, version, idem_sender, idempotency_key, payload_hash,
-       retracted_at)
-     values (?, ?, ?, ?, null, '[]', null, 0, ?, ?, 1, ?, null, null, null)`,
-  )
-  const entries = db.prepare(
-    `insert into box_entries (owner, message_id, role, box, created_at, updated_at, version,
-       read_at, seen_at, deleted_at)
-     values (?, ?, 'sent', 'sent', ?, ?, 1, ?, ?, null),
-            (?, ?, 'received', 'inbox', ?, ?, 1, null, null, null)`,
-  )
+  const send = rawSendStatements(db)
   const counts = db.prepare(
     `insert into box_counts (owner, box, total, unread) values (?, 'sent', 1, 0), (?, 'inbox', 1, 1)
      on conflict (owner, box) do update set total = box_counts.total + excluded.total,
        unread = box_counts.unread + excluded.unread`,
   )
-  const events = db.prepare(
-    `insert into events (type, owner, message_id, entry_role, data, created_at)
-     values ('message.sent', ?, ?, 'sent', ?, ?), ('message.received', ?, ?, 'received', ?, ?)`,
-  )
   return db.transaction((from: string, to: string, content: object) => {
     const now = Date.now()
-    const found = accounts.all(from, to)
-    if (found.length !== (from === to ? 1 : 2)) throw new Error('no such account')
+    send.check(from, to)
     const id = ids.next('msg')
-    message.run(id, from, JSON.stringify([to]), JSON.stringify(content), now, now, from)
-    entries.run(from, id, now, now, now, now, to, id, now, now)
+    send.write(id, from, to, content, now)
     counts.run(from, to)
-    const sent = JSON.stringify({ role: 'sent', to: [to] })
-    const received = JSON.stringify({ role: 'received', from })
-    events.run(from, id, sent, now, to, id, received, now)
     return id
   })
 }
