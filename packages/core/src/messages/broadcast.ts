@@ -46,7 +46,7 @@ export async function broadcast(ctx: EngineContext, input: BroadcastInput): Prom
       id: ctx.ids.next('msg'),
       sender: null,
       recipients: '[]',
-      content: JSON.stringify(prepared.content),
+      content: prepared.contentJson,
       content_type: contentType(prepared.content),
       attachments: '[]',
       thread_id: null,

@@ -2,9 +2,13 @@ import type { EngineContext } from '../engine/context.js'
 import { PigeonholeError } from '../errors.js'
 import type { Content } from '../types.js'
 
-/** Refuses content whose JSON is larger than `limits.maxContentBytes` (UTF-8 bytes). */
-export function checkContentSize(ctx: EngineContext, content: Content, where: string): void {
-  const bytes = Buffer.byteLength(JSON.stringify(content))
+/**
+ * The content as JSON text, serialized once for both the size check and the row; refuses it
+ * when larger than `limits.maxContentBytes` (UTF-8 bytes).
+ */
+export function contentJson(ctx: EngineContext, content: Content, where: string): string {
+  const json = JSON.stringify(content)
+  const bytes = Buffer.byteLength(json)
   const max = ctx.limits.maxContentBytes
   if (bytes > max) {
     throw new PigeonholeError(
@@ -13,4 +17,5 @@ export function checkContentSize(ctx: EngineContext, content: Content, where: st
       { field: 'content', expected: `at most ${max} bytes`, got: `${bytes} bytes` },
     )
   }
+  return json
 }

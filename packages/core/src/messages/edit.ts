@@ -4,7 +4,7 @@ import type { WriteTx } from '../engine/write-tx.js'
 import { PigeonholeError } from '../errors.js'
 import type { Message } from '../types.js'
 import { parseInput } from '../validation/parse.js'
-import { checkContentSize } from './content-size.js'
+import { contentJson } from './content-size.js'
 import { toMessage } from './rows.js'
 import { type RetractInput, retractInput, type UpdateMessageInput, updateInput } from './schemas.js'
 import { contentType } from './send.js'
@@ -19,14 +19,14 @@ export async function updateMessage(
 ): Promise<Message> {
   const where = 'messages.update'
   const parsed = parseInput(updateInput, input, where)
-  checkContentSize(ctx, parsed.content, where)
+  const json = contentJson(ctx, parsed.content, where)
   const by = parsed.by === null ? null : normalizeAddress(parsed.by, ctx.peerId)
   return ctx.write(async (tx) => {
     const current = await loadOwned(tx, parsed.id, by, where)
     const result = await tx.db
       .updateTable('messages')
       .set({
-        content: JSON.stringify(parsed.content),
+        content: json,
         content_type: contentType(parsed.content),
         version: parsed.expectedVersion + 1,
         updated_at: tx.now,

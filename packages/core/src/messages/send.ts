@@ -10,7 +10,7 @@ import { participantsOf } from '../threads/threads.js'
 import type { Content, Message } from '../types.js'
 import { payloadHash } from '../util/canonical-json.js'
 import { chunk } from '../util/chunk.js'
-import { checkContentSize } from './content-size.js'
+import { contentJson } from './content-size.js'
 import { toMessage } from './rows.js'
 import type { sendInput } from './schemas.js'
 
@@ -19,6 +19,8 @@ export interface PreparedSend {
   from: string | null
   to: string[] | undefined
   content: Content
+  /** `content` as JSON, serialized once when its size was checked. */
+  contentJson: string
   attachments: string[]
   threadId: string | null
   idempotencyKey: string | null
@@ -36,12 +38,13 @@ export function prepareSend(
   input: z.output<typeof sendInput>,
   where: string,
 ): PreparedSend {
-  checkContentSize(ctx, input.content, where)
+  const json = contentJson(ctx, input.content, where)
   const norm = (a: string) => normalizeAddress(a, ctx.peerId)
   return {
     from: input.from === null ? null : norm(input.from),
     to: input.to === undefined ? undefined : [...new Set(input.to.map(norm))],
     content: input.content,
+    contentJson: json,
     attachments: input.attachments ?? [],
     threadId: input.threadId ?? null,
     idempotencyKey: input.idempotencyKey ?? null,
@@ -111,7 +114,7 @@ export async function storeSends(
       id: ctx.ids.next('msg'),
       sender: item.from,
       recipients: JSON.stringify(to),
-      content: JSON.stringify(item.content),
+      content: item.contentJson,
       content_type: contentType(item.content),
       attachments: JSON.stringify(item.attachments),
       thread_id: item.threadId,
