@@ -1,13 +1,12 @@
 import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Pigeonhole } from '@pigeonhole/core'
 import { type BenchCase, type BenchRow, planFor } from '../lib/case.js'
 import { openEngine, openReference } from '../lib/files.js'
 import { growthLine } from '../lib/growth.js'
 import { buildInbox, shortSize } from '../lib/inbox-files.js'
 import { measurePair, type Stats } from '../lib/measure.js'
-import { type EntryKey, rawPager } from '../lib/raw-page.js'
+import { middlePage, rawPager } from '../lib/raw-page.js'
 import { lineChartSvg } from '../lib/svg-chart.js'
 import { machineLine } from '../lib/table.js'
 
@@ -15,18 +14,6 @@ const pageSize = 50
 const chartFile = fileURLToPath(new URL('../../page-latency.svg', import.meta.url))
 
 type Pair = { engine: Stats; reference: Stats }
-
-/** The cursor and key of the page in the middle of bob's inbox, walked to through the engine. */
-async function middle(ph: Pigeonhole, size: number) {
-  const args = { owner: 'bob', box: 'inbox', limit: pageSize }
-  let page = await ph.messages.list(args)
-  for (let i = 1; i < Math.floor(size / pageSize / 2); i++) {
-    page = await ph.messages.list({ ...args, cursor: page.nextCursor! })
-  }
-  const last = page.items[page.items.length - 1]!.entry
-  const key: EntryKey = [last.createdAt, last.messageId, last.role]
-  return { cursor: page.nextCursor!, key }
-}
 
 function ids(items: readonly { message: { id: string } }[]): string {
   return items.map((i) => i.message.id).join()
@@ -82,7 +69,7 @@ export const pageScaleCase: BenchCase = {
       const page = rawPager(db, pageSize)
       const list = { owner: 'bob', box: 'inbox', limit: pageSize }
       try {
-        const { cursor, key } = await middle(ph, size)
+        const { cursor, key } = await middlePage(ph, size, pageSize)
         const engineFirst = (await ph.messages.list(list)).items
         const engineMid = (await ph.messages.list({ ...list, cursor })).items
         const rawIds = (p: ReturnType<typeof page>) => p.items.map((i) => i.message_id).join()

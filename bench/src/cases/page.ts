@@ -2,7 +2,7 @@ import type { Pigeonhole } from '@pigeonhole/core'
 import { type BenchCase, type BenchRow, planFor } from '../lib/case.js'
 import { openEngine, openReference, prepareFiles } from '../lib/files.js'
 import { measurePair } from '../lib/measure.js'
-import { rawPager } from '../lib/raw-page.js'
+import { middlePage, rawPager } from '../lib/raw-page.js'
 
 const pageSize = 50
 
@@ -19,22 +19,6 @@ async function fill(ph: Pigeonhole, size: number): Promise<void> {
     }))
     await ph.messages.sendMany(batch)
   }
-}
-
-/** The cursor and the key of the page in the middle of the box, walked to through the engine. */
-async function middle(ph: Pigeonhole, size: number) {
-  let page = await ph.messages.list({ owner: 'bob', box: 'inbox', limit: pageSize })
-  for (let i = 1; i < Math.floor(size / pageSize / 2); i++) {
-    page = await ph.messages.list({
-      owner: 'bob',
-      box: 'inbox',
-      limit: pageSize,
-      cursor: page.nextCursor!,
-    })
-  }
-  const last = page.items[page.items.length - 1]!.entry
-  const key: [number, string, string] = [last.createdAt, last.messageId, last.role]
-  return { cursor: page.nextCursor!, key }
 }
 
 export const pageCase: BenchCase = {
@@ -67,7 +51,7 @@ export const pageCase: BenchCase = {
         plan,
       )
       rows.push({ case: 'page', measure: `first page of ${pageSize}, box of ${size}`, ...first })
-      const { cursor, key } = await middle(ph, size)
+      const { cursor, key } = await middlePage(ph, size, pageSize)
       const mid = await measurePair(
         () => ph.messages.list({ owner: 'bob', box: 'inbox', limit: pageSize, cursor }),
         () => page('bob', 'inbox', key),

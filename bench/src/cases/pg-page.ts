@@ -1,12 +1,11 @@
-import type { Pigeonhole } from '@pigeonhole/core'
 import type pg from 'pg'
 import { type BenchCase, type BenchRow, planFor } from '../lib/case.js'
 import { shortSize } from '../lib/inbox-files.js'
 import { measurePair } from '../lib/measure.js'
 import { openPgEngine, rawClient, reachable, schemas, unreachableLine } from '../lib/postgres.js'
+import { type EntryKey, middlePage, pageOrder, pageSelect } from '../lib/raw-page.js'
 
 const pageSize = 50
-type Key = [number, string, string]
 
 /**
  * Bob's inbox of `size` messages from alice (and alice's `sent` box), written with
@@ -51,15 +50,9 @@ async function fill(client: pg.Client, size: number): Promise<void> {
  * query joined with the messages, one row more than the page (jsonb arrives parsed).
  */
 function referencePagePg(client: pg.Client) {
-  const select = `select e.owner, e.message_id, e.role, e.box, e.created_at as e_created_at,
-      e.updated_at as e_updated_at, e.version as e_version, e.read_at, e.seen_at, e.deleted_at,
-      m.id, m.sender, m.recipients, m.content, m.content_type, m.attachments, m.thread_id,
-      m.broadcast, m.created_at, m.updated_at, m.version, m.idem_sender, m.idempotency_key,
-      m.payload_hash, m.retracted_at
-    from box_entries as e inner join messages as m on m.id = e.message_id
-    where e.owner = $1 and e.deleted_at is null and e.box = $2`
-  const order = 'order by e.created_at desc, e.message_id desc, e.role desc'
-  return async (who: string, box: string, key?: Key) => {
+  const select = `${pageSelect} where e.owner = $1 and e.deleted_at is null and e.box = $2`
+  const order = pageOrder
+  return async (who: string, box: string, key?: EntryKey) => {
     const owner = await client.query({
       name: 'ph-owner',
       text: 'select address from accounts where address = $1',
@@ -82,17 +75,6 @@ function referencePagePg(client: pg.Client) {
       more: rows.length > pageSize,
     }
   }
-}
-
-/** The cursor and key of the page in the middle of bob's inbox, walked to through the engine. */
-async function middle(ph: Pigeonhole, size: number) {
-  const args = { owner: 'bob', box: 'inbox', limit: pageSize }
-  let page = await ph.messages.list(args)
-  for (let i = 1; i < Math.floor(size / pageSize / 2); i++) {
-    page = await ph.messages.list({ ...args, cursor: page.nextCursor! })
-  }
-  const last = page.items[page.items.length - 1]!.entry
-  return { cursor: page.nextCursor!, key: [last.createdAt, last.messageId, last.role] as Key }
 }
 
 export const pgPageCase: BenchCase = {
@@ -122,10 +104,10 @@ export const pgPageCase: BenchCase = {
         }
         const page = referencePagePg(client)
         const list = { owner: 'bob', box: 'inbox', limit: pageSize }
-        const { cursor, key } = await middle(ph, size)
+        const { cursor, key } = await middlePage(ph, size, pageSize)
         const same = async (
           a: Promise<{ items: { message: { id: string } }[] }>,
-          b: Key | undefined,
+          b: EntryKey | undefined,
         ) =>
           (await a).items.map((i) => i.message.id).join() ===
           (await page('bob', 'inbox', b)).items.map((i) => i.message_id).join()

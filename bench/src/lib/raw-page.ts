@@ -1,3 +1,4 @@
+import type { Pigeonhole } from '@pigeonhole/core'
 import type BetterSqlite3 from 'better-sqlite3'
 
 /** The key of an entry a keyset page continues from: created_at, message_id, role. */
@@ -10,6 +11,29 @@ export interface RawPage {
   last: EntryKey | undefined
 }
 
+/** What a hand-written `messages.list` selects: an entry joined with its message (no WHERE). */
+export const pageSelect = `select e.owner, e.message_id, e.role, e.box,
+    e.created_at as e_created_at, e.updated_at as e_updated_at, e.version as e_version,
+    e.read_at, e.seen_at, e.deleted_at, m.id, m.sender, m.recipients, m.content, m.content_type,
+    m.attachments, m.thread_id, m.broadcast, m.created_at, m.updated_at, m.version,
+    m.idem_sender, m.idempotency_key, m.payload_hash, m.retracted_at
+  from box_entries as e inner join messages as m on m.id = e.message_id`
+
+/** Newest first, the engine's keyset order. */
+export const pageOrder = 'order by e.created_at desc, e.message_id desc, e.role desc'
+
+/** The cursor and key of the page in the middle of bob's inbox, walked to through the engine. */
+export async function middlePage(ph: Pigeonhole, size: number, pageSize: number) {
+  const args = { owner: 'bob', box: 'inbox', limit: pageSize }
+  let page = await ph.messages.list(args)
+  for (let i = 1; i < Math.floor(size / pageSize / 2); i++) {
+    page = await ph.messages.list({ ...args, cursor: page.nextCursor! })
+  }
+  const last = page.items[page.items.length - 1]!.entry
+  const key: EntryKey = [last.createdAt, last.messageId, last.role]
+  return { cursor: page.nextCursor!, key }
+}
+
 /**
  * A hand-written `messages.list` with better-sqlite3: the owner exists, then the keyset query
  * over the live entries of one box joined with their messages (one row more than the page, to
@@ -17,14 +41,8 @@ export interface RawPage {
  */
 export function rawPager(db: BetterSqlite3.Database, pageSize: number) {
   const owner = db.prepare('select address from accounts where address = ?').pluck()
-  const select = `select e.owner, e.message_id, e.role, e.box, e.created_at as e_created_at,
-      e.updated_at as e_updated_at, e.version as e_version, e.read_at, e.seen_at, e.deleted_at,
-      m.id, m.sender, m.recipients, m.content, m.content_type, m.attachments, m.thread_id,
-      m.broadcast, m.created_at, m.updated_at, m.version, m.idem_sender, m.idempotency_key,
-      m.payload_hash, m.retracted_at
-    from box_entries as e inner join messages as m on m.id = e.message_id
-    where e.owner = ? and e.deleted_at is null and e.box = ?`
-  const order = 'order by e.created_at desc, e.message_id desc, e.role desc limit ?'
+  const select = `${pageSelect} where e.owner = ? and e.deleted_at is null and e.box = ?`
+  const order = `${pageOrder} limit ?`
   const first = db.prepare(`${select} ${order}`)
   const after = db.prepare(
     `${select} and (e.created_at, e.message_id, e.role) < (?, ?, ?) ${order}`,

@@ -1,6 +1,8 @@
 // One app instance of the multi-process test: opens an engine on the shared schema, runs
 // random sends, reads, marks, moves, edits and deletes, and logs every event it sees.
+
 import { isPigeonholeError, openPigeonhole, type Pigeonhole } from '@pigeonhole/core'
+import { seededRandom } from '../../../../bench/src/crash/protocol.js'
 import { postgresStore } from '../../src/index.js'
 import {
   type ChildStats,
@@ -31,18 +33,6 @@ async function receive<T extends ToChild['type']>(type: T): Promise<Extract<ToCh
     await new Promise<void>((resolve) => {
       wake = resolve
     })
-  }
-}
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function random(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 
@@ -143,7 +133,7 @@ async function main(): Promise<void> {
   const seed = Number(env.MP_SEED ?? 1)
   let left = ops
   const lane = async (n: number) => {
-    const rand = random(seed * 1000 + index * 10 + n)
+    const rand = seededRandom(seed * 1000 + index * 10 + n)
     while (left > 0) {
       left -= 1
       try {
