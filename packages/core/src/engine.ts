@@ -9,6 +9,7 @@ import { PigeonholeError } from './errors.js'
 import { EventHub } from './events/event-hub.js'
 import { EventPoller } from './events/event-poller.js'
 import { newestCursor, readEventsAfter } from './events/queries.js'
+import { boundedSince } from './events/since-bound.js'
 import { Messages } from './messages/messages.js'
 import type { Store } from './store-port.js'
 import { Threads } from './threads/threads.js'
@@ -41,7 +42,10 @@ export interface Pigeonhole {
   /** Every committed event after open, once each, in cursor order. */
   readonly events$: Observable<PigeonholeEvent>
   readonly events: {
-    /** Stored events after `cursor` (0: from the start), then live ones; no gap, no duplicate. */
+    /**
+     * Stored events after `cursor` (0: from the start), then live ones; no gap, no duplicate.
+     * A cursor past the newest stored event errors the stream with `invalid_input`.
+     */
     since(cursor: number): Observable<PigeonholeEvent>
     /** The cursor of the newest event this engine has emitted. */
     readonly lastCursor: number
@@ -105,7 +109,13 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     threads: new Threads(ctx),
     events$: hub.events$,
     events: {
-      since: (cursor) => hub.since(parseInput(eventCursor, cursor, 'events.since', 'cursor')),
+      since: (cursor) =>
+        boundedSince(
+          parseInput(eventCursor, cursor, 'events.since', 'cursor'),
+          () => hub.lastCursor,
+          () => newestCursor(store.db),
+          (from) => hub.since(from),
+        ),
       get lastCursor() {
         return hub.lastCursor
       },

@@ -4,8 +4,10 @@ import { describeAccounts } from './accounts.js'
 import { describeBoxes } from './boxes.js'
 import { describeBroadcast } from './broadcast.js'
 import { describeContent } from './content.js'
+import { describeCursorBinding } from './cursor-binding.js'
 import { describeErrors } from './errors.js'
 import { describeEvents } from './events.js'
+import { describeEventsSinceBound } from './events-since-bound.js'
 import { describeIdempotency } from './idempotency.js'
 import { describeInjection } from './injection.js'
 import { describeList } from './list.js'
@@ -32,6 +34,7 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeBroadcast(options)
     describeList(options)
     describeListPage(options)
+    describeCursorBinding(options)
     describeMark(options)
     describeMoveDelete(options)
     describeUpdateRetract(options)
@@ -41,6 +44,7 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeBoxes(options)
     describeThreads(options)
     describeEvents(options)
+    describeEventsSinceBound(options)
     describeContent(options)
     describeValidation(options)
     describeErrors(options)

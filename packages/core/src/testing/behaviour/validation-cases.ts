@@ -1,4 +1,5 @@
 import type { Pigeonhole } from '../../index.js'
+import { listingHash, sealCursor } from '../../util/page-cursor.js'
 
 /** A bad input: what to call (with a stored message's id), the field and message expected. */
 export type Case = [
@@ -127,9 +128,14 @@ export const messageCases: Case[] = [
     (ph) =>
       ph.messages.list({
         owner: 'bob',
-        cursor: Buffer.from(JSON.stringify([1, 0, 'a\u0000', 'received', 'a', 'n'])).toString(
-          'base64url',
-        ),
+        // Well formed and bound to this listing, but for the NUL in the key's message id.
+        cursor: sealCursor(listingHash({ list: 'messages', owner: 'bob' }), [
+          0,
+          'a\u0000',
+          'received',
+          'a',
+          'n',
+        ]),
       }),
     'cursor',
     /cursor: expected a cursor returned by an earlier list call/,
