@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs'
 import { z } from 'zod'
 import { Accounts } from './accounts/accounts.js'
+import { Admin } from './admin/admin.js'
 import { Boxes } from './boxes/boxes.js'
 import { migrateToLatest } from './db/migrate.js'
 import { defaultLimits, EngineContext, type Limits } from './engine/context.js'
@@ -39,6 +40,8 @@ export interface Pigeonhole {
   readonly messages: Messages
   readonly boxes: Boxes
   readonly threads: Threads
+  /** Reads for trusted host code, with no access check: any message, any receipts. */
+  readonly admin: Admin
   /** Every committed event after open, once each, in cursor order. */
   readonly events$: Observable<PigeonholeEvent>
   readonly events: {
@@ -107,6 +110,7 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     messages: new Messages(ctx),
     boxes: new Boxes(ctx),
     threads: new Threads(ctx),
+    admin: new Admin(ctx),
     events$: hub.events$,
     events: {
       since: (cursor) =>

@@ -1,5 +1,6 @@
 import { describe } from 'vitest'
 import type { ConformanceOptions } from '../conformance.js'
+import { describeAccess } from './access.js'
 import { describeAccounts } from './accounts.js'
 import { describeBoxes } from './boxes.js'
 import { describeBroadcast } from './broadcast.js'
@@ -39,6 +40,7 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeMoveDelete(options)
     describeUpdateRetract(options)
     describeReceipts(options)
+    describeAccess(options)
     describeVersions(options)
     describeIdempotency(options)
     describeBoxes(options)

@@ -77,13 +77,13 @@ export const messageCases: Case[] = [
   ],
   [
     'messages.get: empty id',
-    (ph) => ph.messages.get(''),
+    (ph) => ph.messages.get({ owner: 'bob', id: '' }),
     'id',
     /id: expected at least 1 character, got 0 characters/,
   ],
   [
     'messages.get: NUL in the id',
-    (ph) => ph.messages.get('a\u0000b'),
+    (ph) => ph.messages.get({ owner: 'bob', id: 'a\u0000b' }),
     'id',
     /id: expected text without NUL \(\\u0000\) characters, got "a\\u0000b"/,
   ],
@@ -220,7 +220,7 @@ export const messageCases: Case[] = [
   ],
   [
     'receipts: a number',
-    (ph) => ph.messages.receipts(bad(5)),
+    (ph) => ph.messages.receipts(bad({ owner: 'alice', id: 5 })),
     'id',
     /id: expected a string, got 5/,
   ],
