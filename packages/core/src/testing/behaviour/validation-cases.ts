@@ -88,6 +88,12 @@ export const messageCases: Case[] = [
     /id: expected text without NUL \(\\u0000\) characters, got "a\\u0000b"/,
   ],
   [
+    'messages.get: owner left out',
+    (ph, id) => ph.messages.get(bad({ id })),
+    'owner',
+    /owner: expected .*, got nothing/,
+  ],
+  [
     'getItem: wrong role',
     (ph, id) => ph.messages.getItem(bad({ owner: 'bob', id, role: 'cc' })),
     'role',
@@ -217,6 +223,12 @@ export const messageCases: Case[] = [
     (ph, id) => ph.messages.retract(bad({ id })),
     'by',
     /by: expected .*, got nothing/,
+  ],
+  [
+    'receipts: malformed owner',
+    (ph, id) => ph.messages.receipts({ owner: 'a b', id }),
+    'owner',
+    /owner: expected an address like .*, got "a b"/,
   ],
   [
     'receipts: a number',
