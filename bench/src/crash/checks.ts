@@ -13,7 +13,7 @@ export interface Acknowledged {
 }
 
 export interface StoreFindings {
-  /** Acknowledged ids missing from messages.get, the recipient's inbox or the sender's sent box. */
+  /** Acknowledged ids missing from admin.getMessage, the recipient's inbox or the sender's sent box. */
   lost: string[]
   /** Ids listed more than once in one box, and keys acknowledged with more than one id. */
   duplicates: string[]
@@ -47,7 +47,7 @@ export async function checkStore(path: string, acked: Acknowledged): Promise<Sto
       }
     }
     for (const [id, send] of acked.sends) {
-      const message = await ph.messages.get(id)
+      const message = await ph.admin.getMessage(id)
       const fine =
         message !== null &&
         message.from === send.from &&

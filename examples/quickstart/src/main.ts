@@ -84,7 +84,7 @@ try {
   await ph.messages.move({ owner: 'bob', ids: [system.id], to: 'archive' })
   console.log('  moved the welcome message to a new custom box "archive"')
   printBoxes('bob', await ph.boxes.list('bob'))
-  const [receipt] = await ph.messages.receipts(hello.id)
+  const [receipt] = await ph.messages.receipts({ owner: 'alice', id: hello.id })
   console.log(
     `  alice sees: delivered to ${receipt?.recipient}, read: ${receipt?.readAt ? 'yes' : 'no'}`,
   )

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs'
 import { z } from 'zod'
 import { Accounts } from './accounts/accounts.js'
+import { Admin } from './admin/admin.js'
 import { Boxes } from './boxes/boxes.js'
 import { migrateToLatest } from './db/migrate.js'
 import { defaultLimits, EngineContext, type Limits } from './engine/context.js'
@@ -9,6 +10,7 @@ import { PigeonholeError } from './errors.js'
 import { EventHub } from './events/event-hub.js'
 import { EventPoller } from './events/event-poller.js'
 import { newestCursor, readEventsAfter } from './events/queries.js'
+import { boundedSince } from './events/since-bound.js'
 import { Messages } from './messages/messages.js'
 import type { Store } from './store-port.js'
 import { Threads } from './threads/threads.js'
@@ -38,10 +40,15 @@ export interface Pigeonhole {
   readonly messages: Messages
   readonly boxes: Boxes
   readonly threads: Threads
+  /** Reads for trusted host code, with no access check: any message, any receipts. */
+  readonly admin: Admin
   /** Every committed event after open, once each, in cursor order. */
   readonly events$: Observable<PigeonholeEvent>
   readonly events: {
-    /** Stored events after `cursor` (0: from the start), then live ones; no gap, no duplicate. */
+    /**
+     * Stored events after `cursor` (0: from the start), then live ones; no gap, no duplicate.
+     * A cursor past the newest stored event errors the stream with `invalid_input`.
+     */
     since(cursor: number): Observable<PigeonholeEvent>
     /** The cursor of the newest event this engine has emitted. */
     readonly lastCursor: number
@@ -103,9 +110,16 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     messages: new Messages(ctx),
     boxes: new Boxes(ctx),
     threads: new Threads(ctx),
+    admin: new Admin(ctx),
     events$: hub.events$,
     events: {
-      since: (cursor) => hub.since(parseInput(eventCursor, cursor, 'events.since', 'cursor')),
+      since: (cursor) =>
+        boundedSince(
+          parseInput(eventCursor, cursor, 'events.since', 'cursor'),
+          () => hub.lastCursor,
+          () => newestCursor(store.db),
+          (from) => hub.since(from),
+        ),
       get lastCursor() {
         return hub.lastCursor
       },

@@ -1,5 +1,6 @@
 export type { Accounts } from './accounts/accounts.js'
 export type { ListAccountsInput, RegisterInput, UpdateAccountInput } from './accounts/schemas.js'
+export type { Admin } from './admin/admin.js'
 export type { Boxes } from './boxes/boxes.js'
 export type { Database } from './db/schema.js'
 export type { Limits } from './engine/context.js'
@@ -12,10 +13,12 @@ export type {
   BroadcastInput,
   DeleteInput,
   GetItemInput,
+  GetMessageInput,
   ListInput,
   ListPageInput,
   MarkInput,
   MoveInput,
+  ReceiptsInput,
   RetractInput,
   SendInput,
   SendManyItem,

@@ -80,7 +80,7 @@ describePostgres('store-postgres: two engines on one database at once', () => {
         expect(isPigeonholeError(lost[0]!.reason, 'version_conflict')).toBe(true)
         const winner = (won[0] as PromiseFulfilledResult<Message>).value
         expect(winner.version).toBe(version + 1)
-        expect((await b.messages.get(m.id))!.content).toEqual(winner.content)
+        expect((await b.messages.get({ owner: 'bob', id: m.id }))!.content).toEqual(winner.content)
       }
       expect(await a.verify()).toEqual([])
     } finally {

@@ -4,6 +4,7 @@ import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import { PigeonholeError } from '../errors.js'
 import type { Account, ConsentMode, Page } from '../types.js'
+import { listingHash, readCursor, sealCursor } from '../util/page-cursor.js'
 import { address as addressSchema } from '../validation/common.js'
 import { parseInput } from '../validation/parse.js'
 import {
@@ -14,6 +15,9 @@ import {
   type UpdateAccountInput,
   updateInput,
 } from './schemas.js'
+
+/** accounts.list has one listing (every account), but its cursors are opaque like the others. */
+const accountsListing = listingHash({ list: 'accounts' })
 
 export function toAccount(row: Selectable<AccountsTable>): Account {
   return {
@@ -81,19 +85,26 @@ export class Accounts {
 
   /** Accounts in address order, `limit` at a time (default 100). */
   async list(input?: ListAccountsInput): Promise<Page<Account>> {
-    const parsed = parseInput(listInput, input, 'accounts.list') ?? {}
+    const where = 'accounts.list'
+    const parsed = parseInput(listInput, input, where) ?? {}
     const size = parsed.limit ?? 100
     let query = this.#ctx.db
       .selectFrom('accounts')
       .selectAll()
       .orderBy('address')
       .limit(size + 1)
-    if (parsed.cursor !== undefined) query = query.where('address', '>', parsed.cursor)
+    if (parsed.cursor !== undefined) {
+      const after = readCursor(parsed.cursor, accountsListing, where, ([address, ...rest]) =>
+        typeof address === 'string' && rest.length === 0 ? address : undefined,
+      )
+      query = query.where('address', '>', after)
+    }
     const rows = await query.execute()
     const items = rows.slice(0, size).map(toAccount)
     return {
       items,
-      nextCursor: rows.length > size ? items[items.length - 1]!.address : null,
+      nextCursor:
+        rows.length > size ? sealCursor(accountsListing, [items[items.length - 1]!.address]) : null,
       prevCursor: null,
     }
   }

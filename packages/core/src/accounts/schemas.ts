@@ -18,7 +18,7 @@ export const updateInput = z.strictObject({
 export const listInput = z
   .strictObject({
     limit: limit.optional(),
-    /** The last address of the previous page. */
+    /** The `nextCursor` of the previous page (opaque). */
     cursor: text(1).optional(),
   })
   .optional()

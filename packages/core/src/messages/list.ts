@@ -7,6 +7,7 @@ import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import { PigeonholeError } from '../errors.js'
 import type { BoxItem, NumberedPage, Page } from '../types.js'
+import { listingHash } from '../util/page-cursor.js'
 import { parseInput } from '../validation/parse.js'
 import { decodeCursor, type EntryKey, encodeCursor } from './cursor.js'
 import { type ItemRow, itemColumns, toItem } from './rows.js'
@@ -23,7 +24,9 @@ export async function listItems(ctx: EngineContext, input: ListInput): Promise<P
   const owner = await checkFilters(ctx, parsed, where)
   const order = parsed.order ?? 'newest'
   const size = parsed.limit ?? 50
-  const cursor = parsed.cursor === undefined ? undefined : decodeCursor(parsed.cursor, where)
+  const listing = listingOf(owner, parsed)
+  const cursor =
+    parsed.cursor === undefined ? undefined : decodeCursor(parsed.cursor, listing, where)
   if (cursor && cursor.order !== order) {
     throw new PigeonholeError(
       'invalid_input',
@@ -70,10 +73,33 @@ export async function listItems(ctx: EngineContext, input: ListInput): Promise<P
   return {
     items,
     nextCursor:
-      last && hasNext ? encodeCursor({ key: keyOf(last), direction: 'after', order }) : null,
+      last && hasNext
+        ? encodeCursor({ key: keyOf(last), direction: 'after', order }, listing)
+        : null,
     prevCursor:
-      first && hasPrev ? encodeCursor({ key: keyOf(first), direction: 'before', order }) : null,
+      first && hasPrev
+        ? encodeCursor({ key: keyOf(first), direction: 'before', order }, listing)
+        : null,
   }
+}
+
+/**
+ * What a cursor is bound to: the owner and every filter, normalized (`bob@local` is `bob`).
+ * Not `limit` (a walk may change its page size) and not `order`, which the cursor carries
+ * and checks itself to name the field.
+ */
+function listingOf(owner: string, f: Filters): string {
+  return listingHash({
+    list: 'messages',
+    owner,
+    box: f.box,
+    unread: f.unread,
+    threadId: f.threadId,
+    from: f.from,
+    type: f.type,
+    createdAfter: f.createdAfter,
+    createdBefore: f.createdBefore,
+  })
 }
 
 /** Page-number paging with a total. New arrivals shift pages: prefer `list` with a cursor. */

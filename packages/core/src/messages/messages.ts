@@ -2,23 +2,27 @@ import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import { PigeonholeError } from '../errors.js'
 import type { BoxItem, Message, NumberedPage, Page, Receipt } from '../types.js'
-import { messageId } from '../validation/common.js'
 import { parseInput } from '../validation/parse.js'
 import { broadcast } from './broadcast.js'
 import { retractMessage, updateMessage } from './edit.js'
 import { listItems, listPage } from './list.js'
 import { type ChangeResult, mark, move, remove } from './mark.js'
-import { type ItemRow, itemColumns, toItem, toMessage } from './rows.js'
+import { messageOfOwner, receiptsForSender } from './read.js'
+import { type ItemRow, itemColumns, toItem } from './rows.js'
 import {
   type BroadcastInput,
   type DeleteInput,
   type GetItemInput,
+  type GetMessageInput,
   getItemInput,
+  getMessageInput,
   type ListInput,
   type ListPageInput,
   type MarkInput,
   type MoveInput,
+  type ReceiptsInput,
   type RetractInput,
+  receiptsInput,
   type SendInput,
   type SendManyItem,
   sendInput,
@@ -120,15 +124,14 @@ export class Messages {
     return broadcast(this.#ctx, input)
   }
 
-  /** The shared message, or null. */
-  async get(id: string): Promise<Message | null> {
-    const parsed = parseInput(messageId, id, 'messages.get', 'id')
-    const row = await this.#ctx.db
-      .selectFrom('messages')
-      .selectAll()
-      .where('id', '=', parsed)
-      .executeTakeFirst()
-    return row ? toMessage(row) : null
+  /**
+   * The shared message if `owner` sent or received it (even if they deleted their entry), else
+   * null, as for an unknown id. Host code that must read any message: `admin.getMessage`.
+   */
+  async get(input: GetMessageInput): Promise<Message | null> {
+    const parsed = parseInput(getMessageInput, input, 'messages.get')
+    const owner = normalizeAddress(parsed.owner, this.#ctx.peerId)
+    return messageOfOwner(this.#ctx.db, owner, parsed.id)
   }
 
   /** The owner's live entry of a message with the message, or null. */
@@ -188,30 +191,15 @@ export class Messages {
     return retractMessage(this.#ctx, input)
   }
 
-  /** Per recipient: when it was delivered and first read. */
-  async receipts(id: string): Promise<Receipt[]> {
-    const parsed = parseInput(messageId, id, 'messages.receipts', 'id')
-    const message = await this.#ctx.db
-      .selectFrom('messages')
-      .select('id')
-      .where('id', '=', parsed)
-      .executeTakeFirst()
-    if (!message)
-      throw new PigeonholeError('not_found', `messages.receipts: id: no message "${parsed}"`, {
-        id: parsed,
-      })
-    const rows = await this.#ctx.db
-      .selectFrom('box_entries')
-      .select(['owner', 'created_at', 'seen_at'])
-      .where('message_id', '=', parsed)
-      .where('role', '=', 'received')
-      .orderBy('owner')
-      .execute()
-    return rows.map((r) => ({
-      recipient: r.owner,
-      deliveredAt: Number(r.created_at),
-      readAt: r.seen_at === null ? null : Number(r.seen_at),
-    }))
+  /**
+   * Per recipient: when it was delivered and first read. Only for the sender (`owner`): anyone
+   * else gets `forbidden`; an unknown id is `not_found`. Any message: `admin.receipts`.
+   */
+  async receipts(input: ReceiptsInput): Promise<Receipt[]> {
+    const where = 'messages.receipts'
+    const parsed = parseInput(receiptsInput, input, where)
+    const owner = normalizeAddress(parsed.owner, this.#ctx.peerId)
+    return receiptsForSender(this.#ctx.db, owner, parsed.id, where)
   }
 }
 

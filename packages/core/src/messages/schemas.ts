@@ -57,9 +57,12 @@ export const listInput = z.strictObject({
   cursor: text(1, 2000).optional(),
 })
 
+/** Page numbers stop at 2^31-1: the offset stays an exact integer in SQL at any page size. */
+export const maxPage = 2 ** 31 - 1
+
 export const listPageInput = z.strictObject({
   ...filters,
-  page: z.number().int().min(1).optional(),
+  page: z.number().int().min(1).max(maxPage).optional(),
   pageSize: limit.optional(),
 })
 
@@ -108,6 +111,18 @@ export const retractInput = z.strictObject({
   by: address.nullable(),
 })
 
+/** Whose view: `owner` must have sent or received the message. */
+export const getMessageInput = z.strictObject({
+  owner: address,
+  id: messageId,
+})
+
+/** `owner` must be the sender: receipts tell who read what. */
+export const receiptsInput = z.strictObject({
+  owner: address,
+  id: messageId,
+})
+
 export const getItemInput = z.strictObject({
   owner: address,
   id: messageId,
@@ -125,3 +140,5 @@ export type DeleteInput = z.input<typeof deleteInput>
 export type UpdateMessageInput = z.input<typeof updateInput>
 export type RetractInput = z.input<typeof retractInput>
 export type GetItemInput = z.input<typeof getItemInput>
+export type GetMessageInput = z.input<typeof getMessageInput>
+export type ReceiptsInput = z.input<typeof receiptsInput>

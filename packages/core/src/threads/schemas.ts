@@ -13,7 +13,8 @@ export const listThreadsInput = z.strictObject({
   /** Only open (false) or only closed (true) threads; both when left out. */
   closed: z.boolean().optional(),
   limit: limit.optional(),
-  cursor: text(1, 200).optional(),
+  /** The `nextCursor` of the previous page (opaque, bound to this participant and filter). */
+  cursor: text(1, 2000).optional(),
 })
 
 export const closeThreadInput = z.strictObject({

@@ -1,9 +1,11 @@
 import type { Kysely, Selectable } from 'kysely'
+import { requireAccount } from '../accounts/accounts.js'
 import type { Database, ThreadsTable } from '../db/schema.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import { PigeonholeError } from '../errors.js'
 import type { Page, Thread } from '../types.js'
+import { listingHash, readCursor, sealCursor } from '../util/page-cursor.js'
 import { text } from '../validation/common.js'
 import { parseInput } from '../validation/parse.js'
 import {
@@ -85,17 +87,25 @@ export class Threads {
     return loadThread(this.#ctx.db, parsed)
   }
 
-  /** Threads a participant is in, newest first. */
+  /** Threads a participant is in, newest first; `not_found` for an unknown participant. */
   async list(input: ListThreadsInput): Promise<Page<Thread>> {
-    const parsed = parseInput(listThreadsInput, input, 'threads.list')
+    const where = 'threads.list'
+    const parsed = parseInput(listThreadsInput, input, where)
     const size = parsed.limit ?? 50
-    const participant = normalizeAddress(parsed.participant, this.#ctx.peerId)
+    const participant = await requireAccount(this.#ctx, parsed.participant, where)
+    const listing = listingHash({ list: 'threads', participant, closed: parsed.closed })
+    const after =
+      parsed.cursor === undefined
+        ? undefined
+        : readCursor(parsed.cursor, listing, where, ([id, ...rest]) =>
+            typeof id === 'string' && rest.length === 0 ? id : undefined,
+          )
     const rows = await this.#ctx.db
       .selectFrom('thread_participants as p')
       .innerJoin('threads as t', 't.id', 'p.thread_id')
       .selectAll('t')
       .where('p.address', '=', participant)
-      .$if(parsed.cursor !== undefined, (q) => q.where('t.id', '<', parsed.cursor!))
+      .$if(after !== undefined, (q) => q.where('t.id', '<', after!))
       .$if(parsed.closed !== undefined, (q) =>
         q.where('t.closed_at', parsed.closed ? 'is not' : 'is', null),
       )
@@ -110,7 +120,7 @@ export class Threads {
     const items = page.map((r) => toThread(r, members.get(r.id) ?? []))
     return {
       items,
-      nextCursor: rows.length > size ? page[page.length - 1]!.id : null,
+      nextCursor: rows.length > size ? sealCursor(listing, [page[page.length - 1]!.id]) : null,
       prevCursor: null,
     }
   }

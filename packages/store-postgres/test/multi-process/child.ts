@@ -96,7 +96,7 @@ async function operate(ph: Pigeonhole, rand: () => number): Promise<void> {
   } else if (roll < 0.94) {
     const ids = [...mine, ...Object.values(shared).flat()]
     if (ids.length === 0) return
-    const m = await ph.messages.get(pick(ids))
+    const m = await ph.admin.getMessage(pick(ids))
     if (!m || m.from === null) return
     await ph.messages.update({
       id: m.id,

@@ -124,7 +124,7 @@ export function describeAccounts(options: ConformanceOptions): void {
         expect(item?.message).toEqual(fromAlice)
         expect((await t.ph.boxes.counts(owner)).inbox).toEqual({ total: 1, unread: 1 })
       }
-      expect(await t.ph.messages.get(fromAlice.id)).toEqual(fromAlice)
+      expect(await t.ph.messages.get({ owner: 'bob', id: fromAlice.id })).toEqual(fromAlice)
       // Bob keeps his sent copy of what he sent to alice.
       expect((await t.ph.messages.getItem({ owner: 'bob', id: toAlice.id }))?.entry.box).toBe(
         'sent',

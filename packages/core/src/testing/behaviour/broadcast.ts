@@ -34,7 +34,7 @@ export function describeBroadcast(options: ConformanceOptions): void {
       }
       expect((await t.ph.boxes.counts('alice')).inbox).toEqual({ total: 1, unread: 1 })
       expect((await t.ph.boxes.counts('bob')).inbox).toEqual({ total: 2, unread: 2 })
-      const receipts = await t.ph.messages.receipts(id)
+      const receipts = await t.ph.admin.receipts(id)
       expect(receipts.map((r) => r.recipient)).toEqual(['alice', 'bob', 'carol'])
     })
 

@@ -121,7 +121,7 @@ export function describeContent(options: ConformanceOptions): void {
       const overhead = JSON.stringify({ t: '' }).length
       const fits = { t: 'x'.repeat(limit - overhead) }
       const sent = await t.ph.messages.send({ from: 'alice', to: ['bob'], content: fits })
-      expect((await t.ph.messages.get(sent.id))?.content).toEqual(fits)
+      expect((await t.ph.messages.get({ owner: 'alice', id: sent.id }))?.content).toEqual(fits)
       await expectNothingChanged(
         t,
         owners,

@@ -1,11 +1,14 @@
 import { describe } from 'vitest'
 import type { ConformanceOptions } from '../conformance.js'
+import { describeAccess } from './access.js'
 import { describeAccounts } from './accounts.js'
 import { describeBoxes } from './boxes.js'
 import { describeBroadcast } from './broadcast.js'
 import { describeContent } from './content.js'
+import { describeCursorBinding } from './cursor-binding.js'
 import { describeErrors } from './errors.js'
 import { describeEvents } from './events.js'
+import { describeEventsSinceBound } from './events-since-bound.js'
 import { describeIdempotency } from './idempotency.js'
 import { describeInjection } from './injection.js'
 import { describeList } from './list.js'
@@ -32,15 +35,18 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeBroadcast(options)
     describeList(options)
     describeListPage(options)
+    describeCursorBinding(options)
     describeMark(options)
     describeMoveDelete(options)
     describeUpdateRetract(options)
     describeReceipts(options)
+    describeAccess(options)
     describeVersions(options)
     describeIdempotency(options)
     describeBoxes(options)
     describeThreads(options)
     describeEvents(options)
+    describeEventsSinceBound(options)
     describeContent(options)
     describeValidation(options)
     describeErrors(options)

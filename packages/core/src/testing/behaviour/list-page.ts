@@ -89,6 +89,26 @@ export function describeListPage(options: ConformanceOptions): void {
       expect(result).toEqual({ items: [], page: 1, pageSize: 50, total: 0, pageCount: 0 })
     })
 
+    it('page goes up to 2^31-1; past the last page it is empty with the true total', async () => {
+      await fill()
+      const top = 2 ** 31 - 1
+      for (const page of [top, 1_000_000]) {
+        expect(await t.ph.messages.listPage({ owner: 'bob', page, pageSize: 1000 })).toEqual({
+          items: [],
+          page,
+          pageSize: 1000,
+          total: 12,
+          pageCount: 1,
+        })
+      }
+      for (const page of [top + 1, Number.MAX_SAFE_INTEGER]) {
+        await expectError(t.ph.messages.listPage({ owner: 'bob', page }), 'invalid_input', {
+          message: new RegExp(`page: expected a number <= ${top}, got ${page}`),
+          field: 'page',
+        })
+      }
+    })
+
     it('refuses page and pageSize out of range and unknown boxes', async () => {
       await register(t.ph, 'bob')
       await expectError(t.ph.messages.listPage({ owner: 'bob', page: 0 }), 'invalid_input', {

@@ -119,7 +119,7 @@ export function describeMoveDelete(options: ConformanceOptions): void {
       expect((await t.ph.boxes.counts('bob')).inbox).toEqual({ total: 0, unread: 0 })
       expect((await t.ph.messages.getItem({ owner: 'carol', id: m.id }))?.message).toEqual(m)
       expect((await t.ph.messages.getItem({ owner: 'alice', id: m.id }))?.entry.box).toBe('sent')
-      expect(await t.ph.messages.get(m.id)).toEqual(m)
+      expect(await t.ph.messages.get({ owner: 'carol', id: m.id })).toEqual(m)
       // The sender deleting its sent copy takes nothing from the recipients either.
       await t.ph.messages.delete({ owner: 'alice', ids: [m.id] })
       expect((await t.ph.boxes.counts('alice')).sent).toEqual({ total: 0, unread: 0 })

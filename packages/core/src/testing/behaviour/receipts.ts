@@ -11,7 +11,7 @@ export function describeReceipts(options: ConformanceOptions): void {
       await register(t.ph, 'alice', 'bob', 'carol')
       const sentAt = t.clock.tick(10)
       const m = await t.ph.messages.send({ from: 'alice', to: ['carol', 'bob'], content: {} })
-      expect(await t.ph.messages.receipts(m.id)).toEqual([
+      expect(await t.ph.messages.receipts({ owner: 'alice', id: m.id })).toEqual([
         { recipient: 'bob', deliveredAt: sentAt, readAt: null },
         { recipient: 'carol', deliveredAt: sentAt, readAt: null },
       ])
@@ -23,7 +23,7 @@ export function describeReceipts(options: ConformanceOptions): void {
       // Reading again does not move the first read time.
       await t.ph.messages.markRead({ owner: 'bob', ids: [m.id] })
       await t.ph.messages.markUnread({ owner: 'bob', ids: [m.id] })
-      expect(await t.ph.messages.receipts(m.id)).toEqual([
+      expect(await t.ph.messages.receipts({ owner: 'alice', id: m.id })).toEqual([
         { recipient: 'bob', deliveredAt: sentAt, readAt },
         { recipient: 'carol', deliveredAt: sentAt, readAt: null },
       ])
@@ -33,14 +33,24 @@ export function describeReceipts(options: ConformanceOptions): void {
     it('a message to oneself has the sender as a recipient', async () => {
       await register(t.ph, 'alice')
       const m = await t.ph.messages.send({ from: 'alice', to: ['alice'], content: {} })
-      expect((await t.ph.messages.receipts(m.id)).map((r) => r.recipient)).toEqual(['alice'])
+      expect(
+        (await t.ph.messages.receipts({ owner: 'alice', id: m.id })).map((r) => r.recipient),
+      ).toEqual(['alice'])
     })
 
     it('fails for an unknown message', async () => {
-      await expectError(t.ph.messages.receipts('msg_missing'), 'not_found', {
-        message: /id: no message "msg_missing"/,
-      })
-      await expectError(t.ph.messages.receipts('' as string), 'invalid_input', { field: 'id' })
+      await expectError(
+        t.ph.messages.receipts({ owner: 'alice', id: 'msg_missing' }),
+        'not_found',
+        {
+          message: /id: no message "msg_missing"/,
+        },
+      )
+      await expectError(
+        t.ph.messages.receipts({ owner: 'alice', id: '' as string }),
+        'invalid_input',
+        { field: 'id' },
+      )
     })
   })
 }

@@ -64,7 +64,8 @@ export function describeSendMany(options: ConformanceOptions): void {
         t.ids.issued.filter((id) => !createdIds.has(id)),
       )
       expect(created.map((m) => m.content)).toEqual([{ n: 1 }, { n: 8 }])
-      for (const m of created) expect(await t.ph.messages.get(m.id)).toEqual(m)
+      for (const m of created)
+        expect(await t.ph.messages.get({ owner: 'alice', id: m.id })).toEqual(m)
       // Only the created items wrote entries, counts and events.
       expect(new Set(events.map((e) => e.messageId))).toEqual(new Set(created.map((m) => m.id)))
       expect(summary(events)).toEqual([

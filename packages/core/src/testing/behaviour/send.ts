@@ -36,7 +36,7 @@ export function describeSend(options: ConformanceOptions): void {
       const id = sent!.id
       expect(summary(events)).toEqual(['message.sent alice', 'message.received bob'])
       expect(events.every((e) => e.messageId === id && e.at === now)).toBe(true)
-      expect(await t.ph.messages.get(id)).toEqual(sent)
+      expect(await t.ph.messages.get({ owner: 'alice', id })).toEqual(sent)
 
       const inbox = await t.ph.messages.getItem({ owner: 'bob', id })
       expect(inbox).toEqual({
@@ -123,13 +123,14 @@ export function describeSend(options: ConformanceOptions): void {
       await register(t.ph, 'alice', 'bob')
       const content = { '@type': 'Note', body: { list: [1, 'two', null, true], nested: {} } }
       const sent = await t.ph.messages.send({ from: 'alice', to: ['bob'], content })
-      expect((await t.ph.messages.get(sent.id))?.content).toEqual(content)
+      expect((await t.ph.messages.get({ owner: 'bob', id: sent.id }))?.content).toEqual(content)
     })
 
     it('get and getItem answer null for what does not exist or is not the owner’s', async () => {
       await register(t.ph, 'alice', 'bob', 'carol')
       const sent = await t.ph.messages.send({ from: 'alice', to: ['bob'], content: {} })
-      expect(await t.ph.messages.get('msg_missing')).toBeNull()
+      expect(await t.ph.messages.get({ owner: 'alice', id: 'msg_missing' })).toBeNull()
+      expect(await t.ph.messages.get({ owner: 'carol', id: sent.id })).toBeNull()
       expect(await t.ph.messages.getItem({ owner: 'carol', id: sent.id })).toBeNull()
       expect(await t.ph.messages.getItem({ owner: 'bob', id: 'msg_missing' })).toBeNull()
       expect(await t.ph.messages.getItem({ owner: 'bob', id: sent.id, role: 'sent' })).toBeNull()

@@ -39,7 +39,7 @@ export function describeUpdateRetract(options: ConformanceOptions): void {
       expect(events.map((e) => [e.type, e.messageId, e.data.version])).toEqual([
         ['message.updated', m.id, 3],
       ])
-      expect(await t.ph.messages.get(m.id)).toEqual(updated)
+      expect(await t.ph.messages.get({ owner: 'bob', id: m.id })).toEqual(updated)
       expect(updated.version).toBe(3)
       const typed = await t.ph.messages.list({ owner: 'bob', type: 'Note' })
       expect(typed.items.map((i) => i.message.id)).toEqual([m.id])
@@ -67,7 +67,9 @@ export function describeUpdateRetract(options: ConformanceOptions): void {
         { message: /expectedVersion: .* is at version 2, not 1/ },
       )
       expect(error.details).toMatchObject({ id: m.id, expectedVersion: 1, actualVersion: 2 })
-      expect((await t.ph.messages.get(m.id))?.content).toEqual({ text: 'v2' })
+      expect((await t.ph.messages.get({ owner: 'alice', id: m.id }))?.content).toEqual({
+        text: 'v2',
+      })
     })
 
     it('only the sender may edit or retract: others get forbidden', async () => {
@@ -160,7 +162,7 @@ export function describeUpdateRetract(options: ConformanceOptions): void {
       })
       expect(summary(events)).toEqual(['message.retracted'])
       expect(events[0]!.messageId).toBe(m.id)
-      expect(await t.ph.messages.get(m.id)).toMatchObject({
+      expect(await t.ph.messages.get({ owner: 'alice', id: m.id })).toMatchObject({
         id: m.id,
         content: {},
         attachments: [],

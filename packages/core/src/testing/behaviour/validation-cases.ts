@@ -1,4 +1,5 @@
 import type { Pigeonhole } from '../../index.js'
+import { listingHash, sealCursor } from '../../util/page-cursor.js'
 
 /** A bad input: what to call (with a stored message's id), the field and message expected. */
 export type Case = [
@@ -76,15 +77,21 @@ export const messageCases: Case[] = [
   ],
   [
     'messages.get: empty id',
-    (ph) => ph.messages.get(''),
+    (ph) => ph.messages.get({ owner: 'bob', id: '' }),
     'id',
     /id: expected at least 1 character, got 0 characters/,
   ],
   [
     'messages.get: NUL in the id',
-    (ph) => ph.messages.get('a\u0000b'),
+    (ph) => ph.messages.get({ owner: 'bob', id: 'a\u0000b' }),
     'id',
     /id: expected text without NUL \(\\u0000\) characters, got "a\\u0000b"/,
+  ],
+  [
+    'messages.get: owner left out',
+    (ph, id) => ph.messages.get(bad({ id })),
+    'owner',
+    /owner: expected .*, got nothing/,
   ],
   [
     'getItem: wrong role',
@@ -127,9 +134,14 @@ export const messageCases: Case[] = [
     (ph) =>
       ph.messages.list({
         owner: 'bob',
-        cursor: Buffer.from(JSON.stringify([1, 0, 'a\u0000', 'received', 'a', 'n'])).toString(
-          'base64url',
-        ),
+        // Well formed and bound to this listing, but for the NUL in the key's message id.
+        cursor: sealCursor(listingHash({ list: 'messages', owner: 'bob' }), [
+          0,
+          'a\u0000',
+          'received',
+          'a',
+          'n',
+        ]),
       }),
     'cursor',
     /cursor: expected a cursor returned by an earlier list call/,
@@ -213,8 +225,14 @@ export const messageCases: Case[] = [
     /by: expected .*, got nothing/,
   ],
   [
+    'receipts: malformed owner',
+    (ph, id) => ph.messages.receipts({ owner: 'a b', id }),
+    'owner',
+    /owner: expected an address like .*, got "a b"/,
+  ],
+  [
     'receipts: a number',
-    (ph) => ph.messages.receipts(bad(5)),
+    (ph) => ph.messages.receipts(bad({ owner: 'alice', id: 5 })),
     'id',
     /id: expected a string, got 5/,
   ],

@@ -24,7 +24,7 @@ export function describeVersions(options: ConformanceOptions): void {
       expect(deleted.map((e) => [e.type, e.data.version])).toEqual([['message.deleted', 6]])
       // The sender's entry and the shared message were not touched.
       expect((await t.ph.messages.getItem({ owner: 'alice', id }))?.entry.version).toBe(1)
-      expect((await t.ph.messages.get(id))?.version).toBe(1)
+      expect((await t.ph.messages.get({ owner: 'alice', id }))?.version).toBe(1)
     })
 
     it('a message’s version goes up by one per edit and never for entry changes', async () => {
@@ -41,7 +41,7 @@ export function describeVersions(options: ConformanceOptions): void {
         })
         expect(m.version).toBe(n + 1)
       }
-      expect((await t.ph.messages.get(id))?.version).toBe(4)
+      expect((await t.ph.messages.get({ owner: 'alice', id }))?.version).toBe(4)
     })
 
     it('of two concurrent updates with the same expectedVersion exactly one wins', async () => {
@@ -63,7 +63,7 @@ export function describeVersions(options: ConformanceOptions): void {
         const winner = (won[0] as PromiseFulfilledResult<{ content: unknown; version: number }>)
           .value
         expect(winner.version).toBe(round + 1)
-        const stored = await t.ph.messages.get(id)
+        const stored = await t.ph.messages.get({ owner: 'bob', id })
         expect(stored?.version).toBe(round + 1)
         expect(stored?.content).toEqual(winner.content)
       }

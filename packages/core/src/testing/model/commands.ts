@@ -128,7 +128,7 @@ export class UpdateCommand implements Command {
     }
     const events = m.update(id, this.content)
     const updated = expectSuccess(got)
-    const stored = await r.ph.messages.get(id)
+    const stored = await r.ph.admin.getMessage(id)
     for (const message of [updated, stored]) {
       expect([message?.id, message?.version, message?.content]).toEqual([
         id,
@@ -159,7 +159,7 @@ export class RetractCommand implements Command {
     }
     const events = m.retract(id)
     const retracted = expectSuccess(got)
-    const stored = await r.ph.messages.get(id)
+    const stored = await r.ph.admin.getMessage(id)
     for (const message of [retracted, stored]) {
       expect(message?.retractedAt, 'retractedAt is set').not.toBeNull()
       expect([message?.id, message?.content, message?.attachments]).toEqual([id, {}, []])

@@ -1,0 +1,29 @@
+import type { EngineContext } from '../engine/context.js'
+import { messageById, receiptsOf } from '../messages/read.js'
+import type { Message, Receipt } from '../types.js'
+import { messageId } from '../validation/common.js'
+import { parseInput } from '../validation/parse.js'
+
+/**
+ * Reads for trusted host code: no access check. The `messages` facade answers an owner only
+ * about their own messages; these answer about any message, for support tools, moderation,
+ * crash checks and tests. Never wire them to a request an end user controls.
+ */
+export class Admin {
+  readonly #ctx: EngineContext
+
+  constructor(ctx: EngineContext) {
+    this.#ctx = ctx
+  }
+
+  /** The shared message whoever took part in it, or null. No access check. */
+  async getMessage(id: string): Promise<Message | null> {
+    return messageById(this.#ctx.db, parseInput(messageId, id, 'admin.getMessage', 'id'))
+  }
+
+  /** Each recipient's delivery and first read, also of a system message. No access check. */
+  async receipts(id: string): Promise<Receipt[]> {
+    const where = 'admin.receipts'
+    return receiptsOf(this.#ctx.db, parseInput(messageId, id, where, 'id'), where)
+  }
+}

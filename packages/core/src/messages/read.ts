@@ -1,0 +1,91 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import { PigeonholeError } from '../errors.js'
+import type { Message, Receipt } from '../types.js'
+import { toMessage } from './rows.js'
+
+/** The shared message, whoever asks: for `admin` and the checks below. */
+export async function messageById(db: Kysely<Database>, id: string): Promise<Message | null> {
+  const row = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst()
+  return row ? toMessage(row) : null
+}
+
+/**
+ * The message if `owner` sent or received it: any entry of theirs counts, also one they deleted
+ * or one of a retracted message (they took part in it). Null otherwise, as for an unknown id,
+ * so the answer does not tell whether the message exists.
+ */
+export async function messageOfOwner(
+  db: Kysely<Database>,
+  owner: string,
+  id: string,
+): Promise<Message | null> {
+  const row = await db
+    .selectFrom('messages as m')
+    .selectAll('m')
+    .where('m.id', '=', id)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('box_entries as e')
+          .select('e.owner')
+          .where('e.message_id', '=', id)
+          .where('e.owner', '=', owner),
+      ),
+    )
+    .executeTakeFirst()
+  return row ? toMessage(row) : null
+}
+
+/** Each recipient's delivery and first read; `not_found` for an unknown message. */
+export async function receiptsOf(
+  db: Kysely<Database>,
+  id: string,
+  where: string,
+): Promise<Receipt[]> {
+  const message = await db
+    .selectFrom('messages')
+    .select('id')
+    .where('id', '=', id)
+    .executeTakeFirst()
+  if (!message) throw noMessage(id, where)
+  const rows = await db
+    .selectFrom('box_entries')
+    .select(['owner', 'created_at', 'seen_at'])
+    .where('message_id', '=', id)
+    .where('role', '=', 'received')
+    .orderBy('owner')
+    .execute()
+  return rows.map((r) => ({
+    recipient: r.owner,
+    deliveredAt: Number(r.created_at),
+    readAt: r.seen_at === null ? null : Number(r.seen_at),
+  }))
+}
+
+/** Receipts for the sender only: anyone else gets `forbidden` (without naming the sender). */
+export async function receiptsForSender(
+  db: Kysely<Database>,
+  owner: string,
+  id: string,
+  where: string,
+): Promise<Receipt[]> {
+  const message = await db
+    .selectFrom('messages')
+    .select('sender')
+    .where('id', '=', id)
+    .executeTakeFirst()
+  if (!message) throw noMessage(id, where)
+  if (message.sender !== owner) {
+    throw new PigeonholeError(
+      'forbidden',
+      `${where}: owner: "${owner}" is not the sender of message "${id}"; only the sender may read its receipts`,
+      { field: 'owner', id, owner },
+    )
+  }
+  return receiptsOf(db, id, where)
+}
+
+function noMessage(id: string, where: string): PigeonholeError {
+  return new PigeonholeError('not_found', `${where}: id: no message "${id}"`, { id })
+}
