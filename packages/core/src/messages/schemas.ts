@@ -7,6 +7,7 @@ import {
   jsonObject,
   limit,
   messageId,
+  pageNumber,
   text,
   timestamp,
   version,
@@ -59,7 +60,7 @@ export const listInput = z.strictObject({
 
 export const listPageInput = z.strictObject({
   ...filters,
-  page: z.number().int().min(1).optional(),
+  page: pageNumber.optional(),
   pageSize: limit.optional(),
 })
 
