@@ -36,6 +36,7 @@ export async function broadcast(ctx: EngineContext, input: BroadcastInput): Prom
           'idempotency_conflict',
           `${where}: idempotencyKey: "${prepared.idempotencyKey}" was used for a different message (${previous.id})`,
           {
+            field: 'idempotencyKey',
             idempotencyKey: prepared.idempotencyKey,
             messageId: previous.id,
           },

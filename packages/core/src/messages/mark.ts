@@ -203,7 +203,7 @@ async function requireLive(
         .join(
           ', ',
         )}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} ${missing.length === 1 ? 'is' : 'are'} not in ${box === undefined ? 'any box' : `box "${box}"`} of "${owner}"`,
-      { missing, owner },
+      { field: 'ids', missing, owner },
     )
   }
   return rows

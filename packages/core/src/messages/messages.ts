@@ -196,10 +196,12 @@ export class Messages {
       .select('id')
       .where('id', '=', parsed)
       .executeTakeFirst()
-    if (!message)
+    if (!message) {
       throw new PigeonholeError('not_found', `messages.receipts: id: no message "${parsed}"`, {
+        field: 'id',
         id: parsed,
       })
+    }
     const rows = await this.#ctx.db
       .selectFrom('box_entries')
       .select(['owner', 'created_at', 'seen_at'])

@@ -55,9 +55,7 @@ export class Threads {
         throw new PigeonholeError(
           'recipient_not_found',
           `${where}: participants: ${missing.map((m) => `"${m}"`).join(', ')} not registered`,
-          {
-            missing,
-          },
+          { field: 'participants', missing },
         )
       }
       const row = {
@@ -122,15 +120,17 @@ export class Threads {
     const by = parsed.by == null ? null : normalizeAddress(parsed.by, this.#ctx.peerId)
     return this.#ctx.write(async (tx) => {
       const thread = await loadThread(tx.db, parsed.id)
-      if (!thread)
+      if (!thread) {
         throw new PigeonholeError('not_found', `${where}: id: no thread "${parsed.id}"`, {
+          field: 'id',
           id: parsed.id,
         })
+      }
       if (by !== null && !thread.participants.includes(by)) {
         throw new PigeonholeError(
           'forbidden',
           `${where}: by: "${by}" is not a participant of thread "${parsed.id}"`,
-          { id: parsed.id, by },
+          { field: 'by', id: parsed.id, by },
         )
       }
       const done = await tx.db
@@ -142,8 +142,8 @@ export class Threads {
       if (Number(done.numUpdatedRows) !== 1) {
         throw new PigeonholeError(
           'invalid_transition',
-          `${where}: thread "${parsed.id}" is already closed`,
-          { id: parsed.id },
+          `${where}: id: thread "${parsed.id}" is already closed`,
+          { field: 'id', id: parsed.id },
         )
       }
       tx.emit({ type: 'thread.closed', data: { threadId: parsed.id, by } })
