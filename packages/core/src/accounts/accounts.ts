@@ -62,7 +62,7 @@ export class Accounts {
       await tx.db.insertInto('accounts').values(row).execute()
       tx.emit({ type: 'account.registered', owner: address, data: { consent: row.consent } })
       return toAccount(row)
-    })
+    }, 'accounts.register')
   }
 
   /** The account, or null when the address is not registered. */
@@ -132,7 +132,7 @@ export class Accounts {
       if (!next) throw notFound(address, where, 'address')
       tx.emit({ type: 'account.updated', owner: address, data: { consent: next.consent } })
       return toAccount(next)
-    })
+    }, where)
   }
 
   /**
@@ -154,7 +154,7 @@ export class Accounts {
       await tx.db.deleteFrom('box_counts').where('owner', '=', local).execute()
       await tx.db.deleteFrom('thread_participants').where('address', '=', local).execute()
       tx.emit({ type: 'account.removed', owner: local })
-    })
+    }, 'accounts.remove')
   }
 
   /** Accounts live on this engine: `name@other` is refused, naming the method and field. */

@@ -121,5 +121,5 @@ export async function broadcast(ctx: EngineContext, input: BroadcastInput): Prom
     const recipients = Number(inserted.numInsertedOrUpdatedRows ?? 0)
     tx.emit({ type: 'message.broadcast', messageId: row.id, data: { recipients } })
     return toMessage(row)
-  })
+  }, where)
 }

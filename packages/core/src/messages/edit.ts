@@ -66,7 +66,7 @@ export async function updateMessage(
       version: parsed.expectedVersion + 1,
       updatedAt: tx.now,
     }
-  })
+  }, where)
 }
 
 /** Deletes the message for everyone: its content is cleared and every entry removed. */
@@ -103,7 +103,7 @@ export async function retractMessage(ctx: EngineContext, input: RetractInput): P
       data: { by, entries: entries.length },
     })
     return { ...current, content: {}, attachments: [], retractedAt: tx.now, updatedAt: tx.now }
-  })
+  }, where)
 }
 
 /** The message, if it exists, is not retracted, and `by` sent it. */

@@ -74,7 +74,7 @@ export class Threads {
         .execute()
       tx.emit({ type: 'thread.created', data: { threadId: row.id, participants } })
       return toThread(row, participants)
-    })
+    }, where)
   }
 
   /** The thread, or null. */
@@ -148,7 +148,7 @@ export class Threads {
       }
       tx.emit({ type: 'thread.closed', data: { threadId: parsed.id, by } })
       return { ...thread, closedAt: tx.now, updatedAt: tx.now, version: thread.version + 1 }
-    })
+    }, where)
   }
 }
 

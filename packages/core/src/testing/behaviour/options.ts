@@ -43,7 +43,7 @@ const badOptions: [label: string, options: Record<string, unknown>, field: strin
     'a limit above 2^31 - 1',
     { limits: { markChunkSize: 2 ** 31 } },
     'limits.markChunkSize',
-    /^openPigeonhole: limits\.markChunkSize: expected a positive integer <= 2147483647, got 2147483648$/,
+    /^openPigeonhole: limits\.markChunkSize: expected a positive integer ≤ 2147483647, got 2147483648$/,
   ],
   [
     'a peerId with a space',
