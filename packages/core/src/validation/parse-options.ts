@@ -82,18 +82,22 @@ function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
 
 /**
  * A whole-number option from `min` to `max` (default 2^31 - 1: the longest delay Node's timers
- * take, a longer one fires after 1 ms; and PostgreSQL's `integer`). Said as "a whole number ≥ 0" (min 0), "a positive
- * integer" (min 1) or "an integer ≥ min", and "... ≤ max" when it is above `max`.
+ * take, a longer one fires after 1 ms; and PostgreSQL's `integer`). Said as "a whole number ≥ 0"
+ * (min 0), "a positive integer" (min 1) or "an integer ≥ min"; above `max`, "... ≤ max".
  */
 export function integerOption(min: number, max = maxInt32) {
-  const base =
-    min === 0 ? 'a whole number ≥ 0' : min === 1 ? 'a positive integer' : `an integer ≥ ${min}`
+  const [below, above] =
+    min === 0
+      ? ['a whole number ≥ 0', `a whole number ≤ ${max}`]
+      : min === 1
+        ? ['a positive integer', `a positive integer ≤ ${max}`]
+        : [`an integer ≥ ${min}`, `an integer from ${min} to ${max}`]
   return z.custom<number>().check((ctx) => {
     const v = ctx.value
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
-      ctx.issues.push({ code: 'custom', message: base, input: v })
+      ctx.issues.push({ code: 'custom', message: below, input: v })
     } else if (v > max) {
-      ctx.issues.push({ code: 'custom', message: `${base} ≤ ${max}`, input: v })
+      ctx.issues.push({ code: 'custom', message: above, input: v })
     }
   })
 }
