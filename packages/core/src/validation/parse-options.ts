@@ -43,19 +43,26 @@ function unknownOption(
   })
 }
 
-/** The known option closest to `key`, if it is close enough to be a likely misspelling. */
+/**
+ * The known option closest to `key` (Levenshtein distance, case ignored), if it is a likely
+ * misspelling: at most 2 edits (a third of the key for long keys), or one is a prefix of the
+ * other (`minimum` for `min`).
+ */
 export function closest(key: string, known: readonly string[]): string | undefined {
+  const wanted = key.toLowerCase()
+  const near = Math.max(2, Math.floor(key.length / 3))
   let best: string | undefined
   let bestDistance = Number.POSITIVE_INFINITY
   for (const name of known) {
-    // Case counts for nothing: `peerid` is one step from nothing but `peerId`.
-    const d = distance(key.toLowerCase(), name.toLowerCase())
-    if (d < bestDistance) {
+    const lower = name.toLowerCase()
+    const d = distance(wanted, lower)
+    const likely = d <= near || wanted.startsWith(lower) || lower.startsWith(wanted)
+    if (likely && d < bestDistance) {
       best = name
       bestDistance = d
     }
   }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined
+  return best
 }
 
 /** The keys of the object schema found at `path` inside `schema` (through optional, etc.). */
