@@ -4,9 +4,10 @@ import { Accounts } from './accounts/accounts.js'
 import { Admin } from './admin/admin.js'
 import { Boxes } from './boxes/boxes.js'
 import { migrateToLatest } from './db/migrate.js'
+import { readClock } from './engine/clock.js'
 import { defaultLimits, EngineContext, type Limits } from './engine/context.js'
 import { systemClock, ulidIds } from './engine/ids.js'
-import { PigeonholeError } from './errors.js'
+import { pigeonholeOptions } from './engine/options.js'
 import { EventHub } from './events/event-hub.js'
 import { EventPoller } from './events/event-poller.js'
 import { newestCursor, readEventsAfter } from './events/queries.js'
@@ -16,6 +17,7 @@ import type { Store } from './store-port.js'
 import { Threads } from './threads/threads.js'
 import type { Clock, Difference, IdGenerator, PigeonholeEvent } from './types.js'
 import { parseInput } from './validation/parse.js'
+import { parseOptions } from './validation/parse-options.js'
 import { verify } from './verify/verify.js'
 
 /** An event cursor: 0 (before the first event) or one an event carried. */
@@ -28,7 +30,10 @@ export interface PigeonholeOptions {
   clock?: Clock
   /** Id source. Default: ULIDs prefixed by kind (`msg_01JD...`), seeded by `clock`. */
   ids?: IdGenerator
-  /** This engine's peer id: `alice@<peerId>` is the local `alice`. Default: 'local'. */
+  /**
+   * This engine's peer id: `alice@<peerId>` is the local `alice`. Default: 'local'. One
+   * address part (letters, digits, `.`, `_`, `-`), folded to lower case.
+   */
   peerId?: string
   /** Limits; each has a documented default (see `Limits`). */
   limits?: Partial<Limits>
@@ -59,32 +64,19 @@ export interface Pigeonhole {
   close(): Promise<void>
 }
 
-/** Opens an engine on a store: runs migrations, then returns the facades. */
+/**
+ * Opens an engine on a store: checks the options (unknown keys, types, the clock's time), runs
+ * migrations, then returns the facades.
+ */
 export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeonhole> {
-  const { store } = options
-  if (!store || typeof store.transaction !== 'function') {
-    throw new PigeonholeError(
-      'invalid_input',
-      `openPigeonhole: store: expected a store such as sqliteStore({ path }), got ${typeof store}`,
-      {
-        field: 'store',
-      },
-    )
-  }
-  const limits = { ...defaultLimits, ...options.limits }
-  for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new PigeonholeError(
-        'invalid_input',
-        `openPigeonhole: limits.${name}: expected a positive integer, got ${String(value)}`,
-        {
-          field: `limits.${name}`,
-        },
-      )
-    }
-  }
+  const where = 'openPigeonhole'
+  const parsed = parseOptions(pigeonholeOptions, options, where)
+  const { store } = parsed
+  const limits = { ...defaultLimits, ...parsed.limits }
+  const clock = parsed.clock ?? systemClock
+  // A clock that gives no usable time fails here, not at the first write.
+  readClock(clock, where)
   await migrateToLatest(store.db, store.dialect, store.schema)
-  const clock = options.clock ?? systemClock
   const readAfter = (cursor: number, limit: number) => readEventsAfter(store.db, cursor, limit)
   const hub = new EventHub(readAfter, await newestCursor(store.db))
   const poller = store.capabilities.singleWriter ? undefined : new EventPoller(hub, readAfter)
@@ -95,10 +87,10 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
   const ctx = new EngineContext({
     store,
     clock,
-    ids: options.ids ?? ulidIds(clock),
+    ids: parsed.ids ?? ulidIds(clock),
     limits,
     hub,
-    peerId: options.peerId ?? 'local',
+    peerId: parsed.peerId ?? 'local',
     afterCommit: async () => {
       await store.events?.committed()
       await poller?.poke()

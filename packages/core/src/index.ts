@@ -35,3 +35,10 @@ export type { CloseThreadInput, CreateThreadInput, ListThreadsInput } from './th
 export type { Threads } from './threads/threads.js'
 export type * from './types.js'
 export { Coalescer } from './util/coalescer.js'
+export {
+  closest,
+  functionOption,
+  integerOption,
+  parseOptions,
+  withMethods,
+} from './validation/parse-options.js'

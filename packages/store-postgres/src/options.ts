@@ -1,5 +1,12 @@
-import { PigeonholeError } from '@pigeonhole/core'
+import {
+  functionOption,
+  integerOption,
+  type PigeonholeError,
+  parseOptions,
+  withMethods,
+} from '@pigeonhole/core'
 import type { Pool } from 'pg'
+import { z } from 'zod'
 
 /** The isolation level of the engine's transactions. */
 export type Isolation = 'read committed' | 'repeatable read' | 'serializable'
@@ -37,7 +44,8 @@ export interface PostgresStoreCommonOptions {
   notify?: boolean
   /**
    * How often, in ms, the store checks for events without a wake-up: a NOTIFY lost with a
-   * connection, events of an instance that crashed before numbering them. Default: 5000.
+   * connection, events of an instance that crashed before numbering them. A whole number from
+   * 1 to 2^31 - 1 (Node runs a longer timer after 1 ms). Default: 5000.
    */
   pollIntervalMs?: number
   /** First and largest delay, in ms, between attempts to re-open the listening connection. */
@@ -79,46 +87,65 @@ export interface ResolvedOptions {
   onError: (error: PigeonholeError) => void
 }
 
-const isolations: readonly Isolation[] = ['read committed', 'repeatable read', 'serializable']
+const isolations = ['read committed', 'repeatable read', 'serializable'] as const
 
-export function resolveOptions(options: PostgresStoreOptions): ResolvedOptions {
-  const schema = options.schema ?? 'public'
-  if (typeof schema !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
-    throw invalid(
-      'schema',
-      'a name of letters, digits and _ (not starting with a digit, at most 63)',
-      schema,
-    )
-  }
-  const isolation = options.isolation ?? 'read committed'
-  if (!isolations.includes(isolation)) {
-    throw invalid('isolation', isolations.map((i) => `'${i}'`).join(', '), isolation)
-  }
+/**
+ * The options, checked by core's one mechanism (`parseOptions`): unknown keys are refused,
+ * naming the closest known one. Delays are at most 2^31 - 1 ms: Node runs a longer timer after
+ * 1 ms (TimeoutOverflowWarning), which would poll the database without pause.
+ */
+const postgresOptions = z
+  .strictObject({
+    connectionString: z
+      .custom<string>((v) => typeof v === 'string' && v.length > 0, {
+        error: "a URL such as 'postgres://user@host:5432/db' (or give `pool`)",
+      })
+      .optional(),
+    poolSize: integerOption(1).optional(),
+    pool: withMethods<Pool>('a pg.Pool', 'connect').optional(),
+    schema: z
+      .custom<string>((v) => typeof v === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(v), {
+        error: 'a name of letters, digits and _ (not starting with a digit, at most 63)',
+      })
+      .optional(),
+    isolation: z.enum(isolations).optional(),
+    maxAttempts: integerOption(1).optional(),
+    retryDelayMs: integerOption(1).optional(),
+    onRetry: functionOption<(info: RetryInfo) => void>().optional(),
+    listen: z.boolean().optional(),
+    notify: z.boolean().optional(),
+    pollIntervalMs: integerOption(1).optional(),
+    reconnectDelayMs: z
+      .strictObject({ min: integerOption(1).optional(), max: integerOption(1).optional() })
+      .optional(),
+    onError: functionOption<(error: PigeonholeError) => void>().optional(),
+  })
+  .check((ctx) => {
+    const { pool, connectionString } = ctx.value
+    if (pool === undefined && connectionString === undefined) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['connectionString'],
+        message: "a URL such as 'postgres://user@host:5432/db' (or give `pool`)",
+        input: undefined,
+      })
+    }
+  })
+
+/** The options with their defaults filled in, after checking them all. */
+export function resolveOptions(options: unknown): ResolvedOptions {
+  const parsed = parseOptions(postgresOptions, options, 'postgresStore')
   return {
-    schema,
-    isolation,
-    maxAttempts: positive('maxAttempts', options.maxAttempts ?? 8),
-    retryDelayMs: positive('retryDelayMs', options.retryDelayMs ?? 5),
-    onRetry: options.onRetry ?? (() => {}),
-    listen: options.listen ?? true,
-    notify: options.notify ?? true,
-    pollIntervalMs: positive('pollIntervalMs', options.pollIntervalMs ?? 5000),
-    reconnectMinMs: positive('reconnectDelayMs.min', options.reconnectDelayMs?.min ?? 100),
-    reconnectMaxMs: positive('reconnectDelayMs.max', options.reconnectDelayMs?.max ?? 5000),
-    onError: options.onError ?? (() => {}),
+    schema: parsed.schema ?? 'public',
+    isolation: parsed.isolation ?? 'read committed',
+    maxAttempts: parsed.maxAttempts ?? 8,
+    retryDelayMs: parsed.retryDelayMs ?? 5,
+    onRetry: parsed.onRetry ?? (() => {}),
+    listen: parsed.listen ?? true,
+    notify: parsed.notify ?? true,
+    pollIntervalMs: parsed.pollIntervalMs ?? 5000,
+    reconnectMinMs: parsed.reconnectDelayMs?.min ?? 100,
+    reconnectMaxMs: parsed.reconnectDelayMs?.max ?? 5000,
+    onError: parsed.onError ?? (() => {}),
   }
-}
-
-function positive(field: string, value: number): number {
-  if (!Number.isFinite(value) || value < 1) throw invalid(field, 'a number ≥ 1', value)
-  return value
-}
-
-/** `invalid_input` for an option, naming it, what was expected and what was got. */
-export function invalid(field: string, expected: string, got: unknown): PigeonholeError {
-  return new PigeonholeError(
-    'invalid_input',
-    `postgresStore: ${field}: expected ${expected}, got ${JSON.stringify(got)}`,
-    { field, expected, got: JSON.stringify(got) ?? String(got) },
-  )
 }

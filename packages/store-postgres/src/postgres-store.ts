@@ -3,7 +3,7 @@ import type { Database as DatabaseSchema, Store } from '@pigeonhole/core'
 import { CompiledQuery, Kysely } from 'kysely'
 import type pg from 'pg'
 import { eventFeed } from './event-feed.js'
-import { invalid, type PostgresStoreOptions, resolveOptions } from './options.js'
+import { type PostgresStoreOptions, resolveOptions } from './options.js'
 import { openPool } from './pool.js'
 import { withRetry } from './retry.js'
 import { TranslatingPostgresDialect } from './translating-dialect.js'
@@ -28,7 +28,6 @@ const maxParameters = 65_535
  * open under an advisory lock; every instance sees every event once, in cursor order.
  */
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
-  checkConnection(options)
   const resolved = resolveOptions(options)
   const { schema } = resolved
   const pool = openPool(options, schema)
@@ -77,25 +76,4 @@ function channelOf(schema: string): string {
   const channel = `pigeonhole:${schema}`
   if (channel.length <= 63) return channel
   return `pigeonhole:${createHash('sha256').update(schema).digest('hex').slice(0, 40)}`
-}
-
-function checkConnection(options: PostgresStoreOptions): void {
-  const given = options as { connectionString?: unknown; pool?: unknown; poolSize?: unknown }
-  if (given?.pool !== undefined) {
-    if (typeof (given.pool as { connect?: unknown }).connect !== 'function') {
-      throw invalid('pool', 'a pg.Pool', typeof given.pool)
-    }
-    return
-  }
-  if (typeof given?.connectionString !== 'string' || given.connectionString.length === 0) {
-    throw invalid(
-      'connectionString',
-      "a URL such as 'postgres://user@host:5432/db' (or give `pool`)",
-      given?.connectionString,
-    )
-  }
-  const size = given.poolSize
-  if (size !== undefined && (!Number.isSafeInteger(size) || (size as number) < 1)) {
-    throw invalid('poolSize', 'a positive integer', size)
-  }
 }

@@ -1,1 +1,2 @@
-export { type Durability, type SqliteStoreOptions, sqliteStore } from './sqlite-store.js'
+export type { Durability, SqliteStoreOptions } from './options.js'
+export { sqliteStore } from './sqlite-store.js'

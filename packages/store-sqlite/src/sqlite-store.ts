@@ -1,52 +1,13 @@
 import type { Database as DatabaseSchema, Store } from '@pigeonhole/core'
-import { PigeonholeError } from '@pigeonhole/core'
 import BetterSqlite3 from 'better-sqlite3'
 import { Kysely } from 'kysely'
+import { type Durability, resolveOptions, type SqliteStoreOptions } from './options.js'
 import { PigeonholeSqliteDialect, toStoreError } from './sqlite-dialect.js'
 import { StatementCache } from './statement-cache.js'
 
-/** How much a commit survives. */
-export type Durability = 'normal' | 'full'
-
-export interface SqliteStoreOptions {
-  /** A file path, or ':memory:' for a store that lives as long as the process. */
-  path: string
-  /**
-   * 'normal' (default): WAL with synchronous=NORMAL. A commit survives the process crashing or
-   * being killed; after a power loss or OS crash the last commits may be lost, never corrupted.
-   * 'full': synchronous=FULL, every commit is fsynced: it also survives power loss; slower.
-   */
-  durability?: Durability
-  /** How long a writer waits for another connection's lock before failing, in ms. Default: 5000. */
-  busyTimeoutMs?: number
-  /** Prepared statements kept for reuse. Default: 200. */
-  statementCacheSize?: number
-}
-
 /** The embedded default store: one better-sqlite3 connection, WAL, prepared statements reused. */
 export function sqliteStore(options: SqliteStoreOptions): Store {
-  const path = options?.path
-  if (typeof path !== 'string' || path.length === 0) {
-    throw new PigeonholeError(
-      'invalid_input',
-      `sqliteStore: path: expected a file path or ':memory:', got ${JSON.stringify(path)}`,
-      {
-        field: 'path',
-      },
-    )
-  }
-  const durability = options.durability ?? 'normal'
-  if (durability !== 'normal' && durability !== 'full') {
-    throw new PigeonholeError(
-      'invalid_input',
-      `sqliteStore: durability: expected 'normal' or 'full', got ${JSON.stringify(durability)}`,
-      {
-        field: 'durability',
-      },
-    )
-  }
-  const busyTimeoutMs = wholeNumber('busyTimeoutMs', options.busyTimeoutMs ?? 5000)
-  const statementCacheSize = wholeNumber('statementCacheSize', options.statementCacheSize ?? 200)
+  const { path, durability, busyTimeoutMs, statementCacheSize } = resolveOptions(options)
   const raw = openDatabase(path, durability, busyTimeoutMs)
   const cache = new StatementCache(raw, statementCacheSize)
   const db = new Kysely<DatabaseSchema>({
@@ -85,16 +46,4 @@ function openDatabase(path: string, durability: Durability, busyTimeoutMs: numbe
     raw?.close()
     throw toStoreError(error)
   }
-}
-
-/** A whole number ≥ 0, or invalid_input naming the option. */
-function wholeNumber(field: string, value: unknown): number {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value
-  const expected = 'a whole number ≥ 0'
-  const got = typeof value === 'string' ? JSON.stringify(value) : String(value)
-  throw new PigeonholeError(
-    'invalid_input',
-    `sqliteStore: ${field}: expected ${expected}, got ${got}`,
-    { field, expected, got },
-  )
 }

@@ -32,3 +32,44 @@ test('the defaults and zero are accepted', async () => {
     await store.close()
   }
 })
+
+const refused: [label: string, options: unknown, field: string, message: string][] = [
+  [
+    'a misspelled option',
+    { path: ':memory:', busytimeoutMs: 5 },
+    'busytimeoutMs',
+    'sqliteStore: busytimeoutMs: unknown option, did you mean "busyTimeoutMs"?',
+  ],
+  [
+    'an unknown option',
+    { path: ':memory:', journal: 'wal' },
+    'journal',
+    'sqliteStore: journal: unknown option (known: path, durability, busyTimeoutMs, statementCacheSize)',
+  ],
+  [
+    'a busy timeout above 2^31 - 1 (SQLite takes a 32-bit int; Node timers too)',
+    { path: ':memory:', busyTimeoutMs: 2 ** 31 },
+    'busyTimeoutMs',
+    'sqliteStore: busyTimeoutMs: expected a whole number ≤ 2147483647, got 2147483648',
+  ],
+  ['no options', undefined, 'options', 'sqliteStore: options: expected an object, got nothing'],
+  ['no path', {}, 'path', `sqliteStore: path: expected a file path or ':memory:', got nothing`],
+  [
+    'an unknown durability',
+    { path: ':memory:', durability: 'extra' },
+    'durability',
+    'sqliteStore: durability: expected one of "normal", "full", got "extra"',
+  ],
+]
+
+test.each(refused)('sqliteStore refuses %s, naming it', (_, options, field, message) => {
+  let error: unknown
+  try {
+    sqliteStore(options as SqliteStoreOptions)
+  } catch (e) {
+    error = e
+  }
+  expect(isPigeonholeError(error, 'invalid_input')).toBe(true)
+  expect((error as Error).message).toBe(message)
+  expect((error as { details: { field: string } }).details.field).toBe(field)
+})

@@ -51,8 +51,8 @@ export class Accounts {
       if (existing) {
         throw new PigeonholeError(
           'already_exists',
-          `accounts.register: address "${address}" is already registered`,
-          { address },
+          `accounts.register: address: "${address}" is already registered`,
+          { field: 'address', address },
         )
       }
       const row = {
@@ -66,7 +66,7 @@ export class Accounts {
       await tx.db.insertInto('accounts').values(row).execute()
       tx.emit({ type: 'account.registered', owner: address, data: { consent: row.consent } })
       return toAccount(row)
-    })
+    }, 'accounts.register')
   }
 
   /** The account, or null when the address is not registered. */
@@ -109,10 +109,23 @@ export class Accounts {
     }
   }
 
-  /** Changes the display name or consent mode; version goes up by one. */
+  /**
+   * Changes the display name or consent mode; version goes up by one. With neither given it
+   * changes nothing (no version, no event) and returns the account as it is.
+   */
   async update(input: UpdateAccountInput): Promise<Account> {
-    const parsed = parseInput(updateInput, input, 'accounts.update')
-    const address = this.#local(parsed.address, 'accounts.update')
+    const where = 'accounts.update'
+    const parsed = parseInput(updateInput, input, where)
+    const address = this.#local(parsed.address, where)
+    if (parsed.displayName === undefined && parsed.consent === undefined) {
+      const row = await this.#ctx.db
+        .selectFrom('accounts')
+        .selectAll()
+        .where('address', '=', address)
+        .executeTakeFirst()
+      if (!row) throw notFound(address, where, 'address')
+      return toAccount(row)
+    }
     return this.#ctx.write(async (tx) => {
       // One statement, setting only the given fields: a read-then-write would lose a concurrent
       // update of another field (both would write back the whole row).
@@ -127,10 +140,10 @@ export class Accounts {
         .where('address', '=', address)
         .returningAll()
         .executeTakeFirst()
-      if (!next) throw notFound(address, 'accounts.update')
+      if (!next) throw notFound(address, where, 'address')
       tx.emit({ type: 'account.updated', owner: address, data: { consent: next.consent } })
       return toAccount(next)
-    })
+    }, where)
   }
 
   /**
@@ -147,12 +160,12 @@ export class Accounts {
         .deleteFrom('accounts')
         .where('address', '=', local)
         .executeTakeFirst()
-      if (Number(deleted.numDeletedRows) === 0) throw notFound(local, 'accounts.remove')
+      if (Number(deleted.numDeletedRows) === 0) throw notFound(local, 'accounts.remove', 'address')
       await tx.db.deleteFrom('box_entries').where('owner', '=', local).execute()
       await tx.db.deleteFrom('box_counts').where('owner', '=', local).execute()
       await tx.db.deleteFrom('thread_participants').where('address', '=', local).execute()
       tx.emit({ type: 'account.removed', owner: local })
-    })
+    }, 'accounts.remove')
   }
 
   /** Accounts live on this engine: `name@other` is refused, naming the method and field. */
@@ -169,15 +182,20 @@ export class Accounts {
   }
 }
 
-export function notFound(address: string, where: string): PigeonholeError {
-  return new PigeonholeError('not_found', `${where}: no account "${address}"`, { address })
+/** `not_found` for an account, naming the method and the field that gave the address. */
+export function notFound(address: string, where: string, field: string): PigeonholeError {
+  return new PigeonholeError('not_found', `${where}: ${field}: no account "${address}"`, {
+    field,
+    address,
+  })
 }
 
-/** The local name of `address` if it is a registered account; else `not_found`. */
+/** The local name of `address` if it is a registered account; else `not_found` naming `field`. */
 export async function requireAccount(
   ctx: EngineContext,
   address: string,
   where: string,
+  field = 'owner',
 ): Promise<string> {
   const name = normalizeAddress(address, ctx.peerId)
   const row = await ctx.db
@@ -185,6 +203,6 @@ export async function requireAccount(
     .select('address')
     .where('address', '=', name)
     .executeTakeFirst()
-  if (!row) throw notFound(name, where)
+  if (!row) throw notFound(name, where, field)
   return name
 }

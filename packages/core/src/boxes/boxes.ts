@@ -16,12 +16,19 @@ export class Boxes {
   }
 
   /** Every box of the owner with total and unread: inbox, sent, then custom boxes by name. */
-  async list(owner: string): Promise<BoxSummary[]> {
-    const name = await requireAccount(
-      this.#ctx,
-      parseInput(address, owner, 'boxes.list', 'owner'),
-      'boxes.list',
-    )
+  list(owner: string): Promise<BoxSummary[]> {
+    return this.#summaries(owner, 'boxes.list')
+  }
+
+  /** `{ inbox: { total, unread }, sent: {...}, <custom>: {...} }` for the owner. */
+  async counts(owner: string): Promise<Record<string, BoxCount>> {
+    const boxes = await this.#summaries(owner, 'boxes.counts')
+    return Object.fromEntries(boxes.map(({ name, total, unread }) => [name, { total, unread }]))
+  }
+
+  /** The boxes of `owner`; errors name `where`, the method called. */
+  async #summaries(owner: string, where: string): Promise<BoxSummary[]> {
+    const name = await requireAccount(this.#ctx, parseInput(address, owner, where, 'owner'), where)
     const rows = await this.#ctx.db
       .selectFrom('box_counts')
       .select(['box', 'total', 'unread'])
@@ -35,11 +42,5 @@ export class Boxes {
       name: box,
       ...(byName.get(box) ?? { total: 0, unread: 0 }),
     }))
-  }
-
-  /** `{ inbox: { total, unread }, sent: {...}, <custom>: {...} }` for the owner. */
-  async counts(owner: string): Promise<Record<string, BoxCount>> {
-    const boxes = await this.list(owner)
-    return Object.fromEntries(boxes.map(({ name, total, unread }) => [name, { total, unread }]))
   }
 }

@@ -5,6 +5,7 @@ import type { EventHub } from '../events/event-hub.js'
 import type { Store } from '../store-port.js'
 import type { Clock, IdGenerator } from '../types.js'
 import { Mutex } from '../util/mutex.js'
+import { readClock } from './clock.js'
 import { QueryTemplates } from './query-templates.js'
 import { WriteTx } from './write-tx.js'
 
@@ -70,16 +71,17 @@ export class EngineContext {
   /**
    * Runs one change in one transaction: its events and count deltas are written with it, and
    * emitted after commit. With a single-writer store, changes run one at a time so events
-   * are emitted in cursor order straight from here.
+   * are emitted in cursor order straight from here. `where` (the method) names a bad clock.
    */
-  write<T>(body: (tx: WriteTx) => Promise<T>): Promise<T> {
+  write<T>(body: (tx: WriteTx) => Promise<T>, where = 'write'): Promise<T> {
     this.assertOpen()
     const run = async () => {
       let events: Awaited<ReturnType<WriteTx['flush']>> = []
       const result = await this.store.transaction(async (trx) => {
         const tx = new WriteTx(
           trx,
-          this.clock.now(),
+          // Checked on every write: a bad time would be stored as null or fail one store only.
+          readClock(this.clock, where),
           this.maxParameters,
           !!this.#writeLock,
           this.templates,

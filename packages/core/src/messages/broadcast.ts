@@ -36,6 +36,7 @@ export async function broadcast(ctx: EngineContext, input: BroadcastInput): Prom
           'idempotency_conflict',
           `${where}: idempotencyKey: "${prepared.idempotencyKey}" was used for a different message (${previous.id})`,
           {
+            field: 'idempotencyKey',
             idempotencyKey: prepared.idempotencyKey,
             messageId: previous.id,
           },
@@ -120,5 +121,5 @@ export async function broadcast(ctx: EngineContext, input: BroadcastInput): Prom
     const recipients = Number(inserted.numInsertedOrUpdatedRows ?? 0)
     tx.emit({ type: 'message.broadcast', messageId: row.id, data: { recipients } })
     return toMessage(row)
-  })
+  }, where)
 }

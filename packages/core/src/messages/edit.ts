@@ -47,7 +47,12 @@ export async function updateMessage(
       throw new PigeonholeError(
         'version_conflict',
         `${where}: expectedVersion: message "${parsed.id}" is at version ${actual}, not ${parsed.expectedVersion}; read it again and retry`,
-        { id: parsed.id, expectedVersion: parsed.expectedVersion, actualVersion: actual },
+        {
+          field: 'expectedVersion',
+          id: parsed.id,
+          expectedVersion: parsed.expectedVersion,
+          actualVersion: actual,
+        },
       )
     }
     tx.emit({
@@ -61,7 +66,7 @@ export async function updateMessage(
       version: parsed.expectedVersion + 1,
       updatedAt: tx.now,
     }
-  })
+  }, where)
 }
 
 /** Deletes the message for everyone: its content is cleared and every entry removed. */
@@ -98,7 +103,7 @@ export async function retractMessage(ctx: EngineContext, input: RetractInput): P
       data: { by, entries: entries.length },
     })
     return { ...current, content: {}, attachments: [], retractedAt: tx.now, updatedAt: tx.now }
-  })
+  }, where)
 }
 
 /** The message, if it exists, is not retracted, and `by` sent it. */
@@ -109,13 +114,15 @@ async function loadOwned(
   where: string,
 ): Promise<Message> {
   const row = await tx.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst()
-  if (!row) throw new PigeonholeError('not_found', `${where}: id: no message "${id}"`, { id })
+  if (!row) {
+    throw new PigeonholeError('not_found', `${where}: id: no message "${id}"`, { field: 'id', id })
+  }
   const message = toMessage(row)
   if (message.from !== by) {
     throw new PigeonholeError(
       'forbidden',
       `${where}: by: only the sender (${message.from ?? 'the system'}) may change message "${id}", got ${by ?? 'null'}`,
-      { id, by },
+      { field: 'by', id, by },
     )
   }
   if (message.retractedAt !== null) throw retracted(id, where)
@@ -123,7 +130,8 @@ async function loadOwned(
 }
 
 function retracted(id: string, where: string): PigeonholeError {
-  return new PigeonholeError('invalid_transition', `${where}: message "${id}" was retracted`, {
+  return new PigeonholeError('invalid_transition', `${where}: id: message "${id}" was retracted`, {
+    field: 'id',
     id,
   })
 }

@@ -35,7 +35,7 @@ export async function mark(
     return ctx.write(async (tx) => {
       await requireLive(ctx, tx.db, owner, ids, where)
       return { changed: await markRows(tx, owner, read, { ids }) }
-    })
+    }, where)
   }
   const box = parsed.box!
   await requireBox(ctx, owner, box, where, 'box')
@@ -43,7 +43,7 @@ export async function mark(
   const size = ctx.limits.markChunkSize
   let changed = 0
   for (;;) {
-    const n = await ctx.write((tx) => markRows(tx, owner, read, { box, size }))
+    const n = await ctx.write((tx) => markRows(tx, owner, read, { box, size }), where)
     changed += n
     // Not `n < size`: a concurrent mark may take rows of this chunk; only an empty one is the end.
     if (n === 0) return { changed }
@@ -139,7 +139,7 @@ export async function move(ctx: EngineContext, input: MoveInput): Promise<Change
     // A move that changed nothing still creates the box (an empty custom box is a box).
     tx.count(owner, parsed.to, 0, 0)
     return { changed }
-  })
+  }, where)
 }
 
 /** Deletes the owner's entries; the message stays for everyone else. */
@@ -170,7 +170,7 @@ export async function remove(ctx: EngineContext, input: DeleteInput): Promise<Ch
       })
     }
     return { changed: rows.length }
-  })
+  }, where)
 }
 
 /** Every id must have a live entry of the owner (in `box`, when given); else nothing changes. */
@@ -203,7 +203,7 @@ async function requireLive(
         .join(
           ', ',
         )}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} ${missing.length === 1 ? 'is' : 'are'} not in ${box === undefined ? 'any box' : `box "${box}"`} of "${owner}"`,
-      { missing, owner },
+      { field: 'ids', missing, owner },
     )
   }
   return rows

@@ -65,7 +65,10 @@ export class Messages {
       parseInput(sendInput, input, 'messages.send'),
       'messages.send',
     )
-    const [outcome] = await this.#ctx.write((tx) => storeSends(this.#ctx, tx, [prepared]))
+    const [outcome] = await this.#ctx.write(
+      (tx) => storeSends(this.#ctx, tx, [prepared]),
+      'messages.send',
+    )
     if (outcome!.status === 'failed') {
       const e = outcome!.error
       throw new PigeonholeError(e.code, `messages.send: ${e.message}`, { ...e.details })
@@ -94,12 +97,14 @@ export class Messages {
       }
     })
     if (ready.length > 0) {
-      const outcomes = await this.#ctx.write((tx) =>
-        storeSends(
-          this.#ctx,
-          tx,
-          ready.map((r) => r.prepared),
-        ),
+      const outcomes = await this.#ctx.write(
+        (tx) =>
+          storeSends(
+            this.#ctx,
+            tx,
+            ready.map((r) => r.prepared),
+          ),
+        where,
       )
       outcomes.forEach((outcome, i) => {
         const { index } = ready[i]!

@@ -87,5 +87,5 @@ export async function receiptsForSender(
 }
 
 function noMessage(id: string, where: string): PigeonholeError {
-  return new PigeonholeError('not_found', `${where}: id: no message "${id}"`, { id })
+  return new PigeonholeError('not_found', `${where}: id: no message "${id}"`, { field: 'id', id })
 }

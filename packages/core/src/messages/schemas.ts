@@ -7,6 +7,7 @@ import {
   jsonObject,
   limit,
   messageId,
+  pageNumber,
   text,
   timestamp,
   version,
@@ -57,12 +58,9 @@ export const listInput = z.strictObject({
   cursor: text(1, 2000).optional(),
 })
 
-/** Page numbers stop at 2^31-1: the offset stays an exact integer in SQL at any page size. */
-export const maxPage = 2 ** 31 - 1
-
 export const listPageInput = z.strictObject({
   ...filters,
-  page: z.number().int().min(1).max(maxPage).optional(),
+  page: pageNumber.optional(),
   pageSize: limit.optional(),
 })
 

@@ -99,7 +99,11 @@ export async function storeSends(
               error: new PigeonholeError(
                 'idempotency_conflict',
                 `idempotencyKey: "${item.idempotencyKey}" was used by ${item.from ?? 'the system'} for a different message (${previous.id})`,
-                { idempotencyKey: item.idempotencyKey, messageId: previous.id },
+                {
+                  field: 'idempotencyKey',
+                  idempotencyKey: item.idempotencyKey,
+                  messageId: previous.id,
+                },
               ),
             },
       )
@@ -174,6 +178,7 @@ function checkSend(
 ): PigeonholeError | undefined {
   if (item.from !== null && !known.has(item.from)) {
     return new PigeonholeError('not_found', `from: no account "${item.from}"`, {
+      field: 'from',
       address: item.from,
     })
   }
@@ -181,11 +186,13 @@ function checkSend(
     const thread = threads.get(item.threadId)
     if (!thread) {
       return new PigeonholeError('not_found', `threadId: no thread "${item.threadId}"`, {
+        field: 'threadId',
         threadId: item.threadId,
       })
     }
     if (thread.closed) {
       return new PigeonholeError('thread_closed', `threadId: thread "${item.threadId}" is closed`, {
+        field: 'threadId',
         threadId: item.threadId,
       })
     }
@@ -193,10 +200,7 @@ function checkSend(
       return new PigeonholeError(
         'forbidden',
         `from: "${item.from}" is not a participant of thread "${item.threadId}"`,
-        {
-          threadId: item.threadId,
-          address: item.from,
-        },
+        { field: 'from', threadId: item.threadId, address: item.from },
       )
     }
   }
@@ -214,7 +218,7 @@ function checkSend(
     return new PigeonholeError(
       'recipient_not_found',
       `to: ${missing.map((a) => `"${a}"`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not registered${missing.some((a) => a.includes('@')) ? ' (remote addresses need a transport)' : ''}; nothing was sent`,
-      { missing },
+      { field: 'to', missing },
     )
   }
   return undefined

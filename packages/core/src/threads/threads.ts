@@ -57,9 +57,7 @@ export class Threads {
         throw new PigeonholeError(
           'recipient_not_found',
           `${where}: participants: ${missing.map((m) => `"${m}"`).join(', ')} not registered`,
-          {
-            missing,
-          },
+          { field: 'participants', missing },
         )
       }
       const row = {
@@ -78,7 +76,7 @@ export class Threads {
         .execute()
       tx.emit({ type: 'thread.created', data: { threadId: row.id, participants } })
       return toThread(row, participants)
-    })
+    }, where)
   }
 
   /** The thread, or null. */
@@ -92,7 +90,7 @@ export class Threads {
     const where = 'threads.list'
     const parsed = parseInput(listThreadsInput, input, where)
     const size = parsed.limit ?? 50
-    const participant = await requireAccount(this.#ctx, parsed.participant, where)
+    const participant = await requireAccount(this.#ctx, parsed.participant, where, 'participant')
     const listing = listingHash({ list: 'threads', participant, closed: parsed.closed })
     const after =
       parsed.cursor === undefined
@@ -132,15 +130,17 @@ export class Threads {
     const by = parsed.by == null ? null : normalizeAddress(parsed.by, this.#ctx.peerId)
     return this.#ctx.write(async (tx) => {
       const thread = await loadThread(tx.db, parsed.id)
-      if (!thread)
+      if (!thread) {
         throw new PigeonholeError('not_found', `${where}: id: no thread "${parsed.id}"`, {
+          field: 'id',
           id: parsed.id,
         })
+      }
       if (by !== null && !thread.participants.includes(by)) {
         throw new PigeonholeError(
           'forbidden',
           `${where}: by: "${by}" is not a participant of thread "${parsed.id}"`,
-          { id: parsed.id, by },
+          { field: 'by', id: parsed.id, by },
         )
       }
       const done = await tx.db
@@ -152,13 +152,13 @@ export class Threads {
       if (Number(done.numUpdatedRows) !== 1) {
         throw new PigeonholeError(
           'invalid_transition',
-          `${where}: thread "${parsed.id}" is already closed`,
-          { id: parsed.id },
+          `${where}: id: thread "${parsed.id}" is already closed`,
+          { field: 'id', id: parsed.id },
         )
       }
       tx.emit({ type: 'thread.closed', data: { threadId: parsed.id, by } })
       return { ...thread, closedAt: tx.now, updatedAt: tx.now, version: thread.version + 1 }
-    })
+    }, where)
   }
 }
 

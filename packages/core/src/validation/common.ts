@@ -1,10 +1,34 @@
 import { z } from 'zod'
+import { isWellFormed } from '../util/well-formed.js'
 
-/** `alice` or `alice@peer`: letters, digits, `.`, `_`, `-`; at most 128 characters a part. */
-export const addressPattern = /^[A-Za-z0-9._-]{1,128}(@[A-Za-z0-9._-]{1,128})?$/
+export { jsonObject, maxContentDepth } from './json-content.js'
+
+/**
+ * One part of an address (the name, or the peer after `@`): 1 to 128 ASCII letters, digits,
+ * `.`, `_` and `-`, starting and ending with a letter or digit, no two dots in a row.
+ */
+const part = '(?!.*\\.\\.)[A-Za-z0-9](?:[A-Za-z0-9._-]{0,126}[A-Za-z0-9])?'
+export const addressPartPattern = new RegExp(`^${part}$`)
+/** `alice` or `alice@peer`, each part by the rule above. */
+export const addressPattern = new RegExp(`^${part}(?:@${part})?$`)
+
+const partRule =
+  '1-128 ASCII letters, digits, ".", "_", "-", starting and ending with a letter or digit, no ".."'
+
+/**
+ * An address, folded to lower case: addresses are ASCII and case-insensitive, so `Alice` and
+ * `alice` are one account, stored and returned as `alice`.
+ */
 export const address = z
   .string()
-  .regex(addressPattern, 'an address like "alice" or "alice@peer" (letters, digits, . _ -)')
+  .regex(addressPattern, `an address like "alice" or "alice@peer" (${partRule} a part)`)
+  .toLowerCase()
+
+/** A peer id: one address part, folded to lower case like every address. */
+export const addressPart = z
+  .string()
+  .regex(addressPartPattern, `an address part like "local" (${partRule})`)
+  .toLowerCase()
 
 /** Box names: lower-case letters, digits, `_`, `-`; 1 to 64 characters. */
 export const boxNamePattern = /^[a-z0-9][a-z0-9_-]{0,63}$/
@@ -12,12 +36,19 @@ export const boxName = z
   .string()
   .regex(boxNamePattern, 'a box name of 1-64 characters: a-z, 0-9, _ and -, like "archive"')
 
+/** The largest value of PostgreSQL's `integer` (versions are `integer` columns). */
+export const maxInt32 = 2 ** 31 - 1
+
 export const limit = z.number().int().min(1).max(1000)
+/** Ms since the epoch, stored as bigint: zod's `int()` also keeps it within 2^53 - 1. */
 export const timestamp = z.number().int().min(0)
-export const version = z.number().int().min(1)
+/** The bound comes before `int()`, so 2^53 is refused for being above 2^31 - 1, not 2^53 - 1. */
+export const version = z.number().min(1).max(maxInt32).int()
+export const pageNumber = z.number().min(1).max(maxInt32).int()
 /**
- * A string of `min` to `max` characters without NUL: PostgreSQL refuses NUL in text and jsonb,
- * so one store would keep what the other fails on.
+ * A string of `min` to `max` characters without NUL or lone UTF-16 surrogates: PostgreSQL
+ * refuses both in text and jsonb (SQLite would keep what PostgreSQL fails on, and a lone
+ * surrogate becomes U+FFFD on the way in), so both stores refuse them alike.
  */
 export const text = (min: number, max = Number.POSITIVE_INFINITY) =>
   z
@@ -25,58 +56,8 @@ export const text = (min: number, max = Number.POSITIVE_INFINITY) =>
     .min(min)
     .max(max)
     .refine((value) => !value.includes('\u0000'), 'text without NUL (\\u0000) characters')
+    .refine(isWellFormed, 'well-formed text (no lone UTF-16 surrogate)')
 
 export const messageId = text(1, 200)
 export const idList = z.array(messageId).min(1).max(1000)
 export const identifier = text(1, 200)
-
-type Json = string | number | boolean | null | Json[] | { [key: string]: Json }
-
-/** A JSON object as message content: no functions, no undefined, no cycles, no NaN. */
-export const jsonObject = z.record(z.string(), z.unknown()).check((ctx) => {
-  const problem = findNonJson(ctx.value, '', new Set())
-  if (problem) {
-    ctx.issues.push({
-      code: 'custom',
-      message: `JSON (${problem.what} at ${problem.path || 'the top'} is not)`,
-      input: ctx.value,
-    })
-  }
-}) as unknown as z.ZodType<Record<string, Json>>
-
-function findNonJson(
-  value: unknown,
-  path: string,
-  seen: Set<object>,
-): { path: string; what: string } | undefined {
-  switch (typeof value) {
-    case 'string':
-      return value.includes('\u0000') ? { path, what: 'a NUL (\\u0000) character' } : undefined
-    case 'boolean':
-      return undefined
-    case 'number':
-      return Number.isFinite(value) ? undefined : { path, what: String(value) }
-    case 'object': {
-      if (value === null) return undefined
-      if (seen.has(value)) return { path, what: 'a cycle' }
-      const proto = Object.getPrototypeOf(value)
-      if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
-        return { path, what: `a ${proto?.constructor?.name ?? 'class'} instance` }
-      }
-      seen.add(value)
-      for (const [key, inner] of Object.entries(value)) {
-        const at = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key
-        if (key.includes('\u0000')) {
-          const shown = at.replaceAll('\u0000', '\\u0000')
-          return { path: shown, what: 'a NUL (\\u0000) character in a key' }
-        }
-        const found = findNonJson(inner, at, seen)
-        if (found) return found
-      }
-      seen.delete(value)
-      return undefined
-    }
-    default:
-      return { path, what: typeof value === 'undefined' ? 'undefined' : `a ${typeof value}` }
-  }
-}

@@ -66,6 +66,8 @@ export function describeIssue(
       // Our own refinements carry the expectation as their message.
       expected = issue.message
   }
+  // A field left out reads better as "got nothing" than "got undefined", whatever the rule.
+  if (input === undefined) got = 'nothing'
   const message = `${field}: expected ${expected}, got ${got}`
   return { field, expected, got, message }
 }

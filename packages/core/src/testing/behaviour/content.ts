@@ -44,6 +44,21 @@ const notJson: [string, unknown, RegExp][] = [
     { o: { 'k\u0000': 1 } },
     /content: expected JSON \(a NUL \(\\u0000\) character in a key at o\.k\\u0000 is not\)/,
   ],
+  [
+    'a lone surrogate in a string',
+    { t: ['ok', 'a\ud800b'] },
+    /content: expected JSON \(a lone UTF-16 surrogate at t\[1\] is not\)/,
+  ],
+  [
+    'a lone low surrogate at the end of a string',
+    { t: 'z\udc00' },
+    /content: expected JSON \(a lone UTF-16 surrogate at t is not\)/,
+  ],
+  [
+    'a lone surrogate in a key',
+    { o: { 'k\udbff': 1 } },
+    /content: expected JSON \(a lone UTF-16 surrogate in a key at o\.k\\udbff is not\)/,
+  ],
   ['a class instance as content', new Point(), /content: expected an object, got a Point instance/],
   ['a string as content', 'hello', /content: expected an object, got "hello"/],
   ['an array as content', [1, 2], /content: expected an object, got \[1,2\]/],

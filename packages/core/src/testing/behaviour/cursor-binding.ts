@@ -88,7 +88,8 @@ export function describeCursorBinding(options: ConformanceOptions): void {
         )
       }
       await expectError(t.ph.threads.list({ participant: 'nobody' }), 'not_found', {
-        message: /threads.list: no account "nobody"/,
+        message: /^threads\.list: participant: no account "nobody"/,
+        field: 'participant',
       })
     })
 

@@ -2,10 +2,13 @@ import { describe } from 'vitest'
 import type { ConformanceOptions } from '../conformance.js'
 import { describeAccess } from './access.js'
 import { describeAccounts } from './accounts.js'
+import { describeAddresses } from './addresses.js'
 import { describeBoxes } from './boxes.js'
 import { describeBroadcast } from './broadcast.js'
 import { describeContent } from './content.js'
+import { describeContentRoundTrip } from './content-round-trip.js'
 import { describeCursorBinding } from './cursor-binding.js'
+import { describeErrorFields } from './error-fields.js'
 import { describeErrors } from './errors.js'
 import { describeEvents } from './events.js'
 import { describeEventsSinceBound } from './events-since-bound.js'
@@ -15,6 +18,7 @@ import { describeList } from './list.js'
 import { describeListPage } from './list-page.js'
 import { describeMark } from './mark.js'
 import { describeMoveDelete } from './move-delete.js'
+import { describeOptions } from './options.js'
 import { describeReceipts } from './receipts.js'
 import { describeSend } from './send.js'
 import { describeSendMany } from './send-many.js'
@@ -30,6 +34,7 @@ import { describeVersions } from './versions.js'
 export function describeBehaviour(options: ConformanceOptions): void {
   describe('behaviour', () => {
     describeAccounts(options)
+    describeAddresses(options)
     describeSend(options)
     describeSendMany(options)
     describeBroadcast(options)
@@ -48,8 +53,11 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeEvents(options)
     describeEventsSinceBound(options)
     describeContent(options)
+    describeContentRoundTrip(options)
     describeValidation(options)
     describeErrors(options)
+    describeErrorFields(options)
+    describeOptions(options)
     describeInjection(options)
   })
 }

@@ -70,6 +70,37 @@ export const messageCases: Case[] = [
     /threadId: expected text without NUL/,
   ],
   [
+    'send: a lone surrogate in the idempotency key',
+    (ph) =>
+      ph.messages.send({ from: 'alice', to: ['bob'], content: {}, idempotencyKey: 'k\ud800' }),
+    'idempotencyKey',
+    /idempotencyKey: expected well-formed text \(no lone UTF-16 surrogate\), got "k\\ud800"/,
+  ],
+  [
+    'send: a lone surrogate in the thread id',
+    (ph) => ph.messages.send({ from: 'alice', to: ['bob'], content: {}, threadId: '\udc00t' }),
+    'threadId',
+    /threadId: expected well-formed text \(no lone UTF-16 surrogate\)/,
+  ],
+  [
+    'send: a lone surrogate in an attachment',
+    (ph) => ph.messages.send({ from: 'alice', to: ['bob'], content: {}, attachments: ['f\ud83d'] }),
+    'attachments[0]',
+    /attachments\[0\]: expected well-formed text \(no lone UTF-16 surrogate\)/,
+  ],
+  [
+    'send: a recipient "."',
+    (ph) => ph.messages.send({ from: 'alice', to: ['bob', '.'], content: {} }),
+    'to[1]',
+    /to\[1\]: expected an address like .*, got "\."/,
+  ],
+  [
+    'send: a sender ".."',
+    (ph) => ph.messages.send({ from: '..', to: ['bob'], content: {} }),
+    'from',
+    /from: expected an address like .*, got "\.\."/,
+  ],
+  [
     'broadcast: unknown field',
     (ph) => ph.messages.broadcast(bad({ content: {}, from: null })),
     'from',
@@ -92,6 +123,18 @@ export const messageCases: Case[] = [
     (ph, id) => ph.messages.get(bad({ id })),
     'owner',
     /owner: expected .*, got nothing/,
+  ],
+  [
+    'messages.get: a lone surrogate in the id',
+    (ph) => ph.messages.get({ owner: 'bob', id: 'msg\udfff' }),
+    'id',
+    /id: expected well-formed text \(no lone UTF-16 surrogate\), got "msg\\udfff"/,
+  ],
+  [
+    'getItem: an owner ending in a dot',
+    (ph, id) => ph.messages.getItem({ owner: 'bob.', id }),
+    'owner',
+    /owner: expected an address like .*, got "bob\."/,
   ],
   [
     'getItem: wrong role',
@@ -165,6 +208,36 @@ export const messageCases: Case[] = [
     /createdAfter: expected a number >= 0, got -1/,
   ],
   [
+    'list: createdAfter above 2^53 - 1',
+    (ph) => ph.messages.list({ owner: 'bob', createdAfter: 2 ** 53 }),
+    'createdAfter',
+    /createdAfter: expected a number <= 9007199254740991, got 9007199254740992/,
+  ],
+  [
+    'list: createdBefore above 2^53 - 1',
+    (ph) => ph.messages.list({ owner: 'bob', createdBefore: 1e300 }),
+    'createdBefore',
+    /createdBefore: expected a number <= 9007199254740991, got 1e\+300/,
+  ],
+  [
+    'list: a lone surrogate in the type filter',
+    (ph) => ph.messages.list({ owner: 'bob', type: 'note\ud800' }),
+    'type',
+    /type: expected well-formed text \(no lone UTF-16 surrogate\)/,
+  ],
+  [
+    'list: a lone surrogate in the cursor',
+    (ph) => ph.messages.list({ owner: 'bob', cursor: 'abc\udc01' }),
+    'cursor',
+    /cursor: expected well-formed text \(no lone UTF-16 surrogate\)/,
+  ],
+  [
+    'list: a from filter with two dots in a row',
+    (ph) => ph.messages.list({ owner: 'bob', from: 'a..b' }),
+    'from',
+    /from: expected an address like .*, got "a\.\.b"/,
+  ],
+  [
     'list: unknown order',
     (ph) => ph.messages.list(bad({ owner: 'bob', order: 'random' })),
     'order',
@@ -181,6 +254,18 @@ export const messageCases: Case[] = [
     (ph) => ph.messages.listPage({ owner: 'bob', pageSize: 0 }),
     'pageSize',
     /pageSize: expected a number >= 1, got 0/,
+  ],
+  [
+    'listPage: page 2^31',
+    (ph) => ph.messages.listPage({ owner: 'bob', page: 2 ** 31 }),
+    'page',
+    /page: expected a number <= 2147483647, got 2147483648/,
+  ],
+  [
+    'markRead: a lone surrogate in an id',
+    (ph) => ph.messages.markRead({ owner: 'bob', ids: ['ok', 'x\ud800'] }),
+    'ids[1]',
+    /ids\[1\]: expected well-formed text \(no lone UTF-16 surrogate\)/,
   ],
   [
     'markRead: 1001 ids',
@@ -217,6 +302,24 @@ export const messageCases: Case[] = [
     (ph, id) => ph.messages.update(bad({ id, by: 'alice', content: {}, expectedVersion: '1' })),
     'expectedVersion',
     /expectedVersion: expected a number, got "1"/,
+  ],
+  [
+    'update: expectedVersion 2^31',
+    (ph, id) => ph.messages.update({ id, by: 'alice', content: {}, expectedVersion: 2 ** 31 }),
+    'expectedVersion',
+    /expectedVersion: expected a number <= 2147483647, got 2147483648/,
+  ],
+  [
+    'update: expectedVersion 2^53',
+    (ph, id) => ph.messages.update({ id, by: 'alice', content: {}, expectedVersion: 2 ** 53 }),
+    'expectedVersion',
+    /expectedVersion: expected a number <= 2147483647, got 9007199254740992/,
+  ],
+  [
+    'update: by with a space',
+    (ph, id) => ph.messages.update({ id, by: 'Al ice', content: {}, expectedVersion: 1 }),
+    'by',
+    /by: expected an address like .*, got "Al ice"/,
   ],
   [
     'retract: by left out',

@@ -14,6 +14,128 @@ const otherCases: Case[] = [
     /address: expected an address like .*, got "a b"/,
   ],
   [
+    'register: address .',
+    (ph) => ph.accounts.register({ address: '.' }),
+    'address',
+    /address: expected an address like .*, got "\."/,
+  ],
+  [
+    'register: address ..',
+    (ph) => ph.accounts.register({ address: '..' }),
+    'address',
+    /address: expected an address like .*, got "\.\."/,
+  ],
+  [
+    'register: address a..b',
+    (ph) => ph.accounts.register({ address: 'a..b' }),
+    'address',
+    /address: expected an address like .*, got "a\.\.b"/,
+  ],
+  [
+    'register: address -alice',
+    (ph) => ph.accounts.register({ address: '-alice' }),
+    'address',
+    /address: expected an address like .*, got "-alice"/,
+  ],
+  [
+    'register: address alice-',
+    (ph) => ph.accounts.register({ address: 'alice-' }),
+    'address',
+    /address: expected an address like .*, got "alice-"/,
+  ],
+  [
+    'register: address _a',
+    (ph) => ph.accounts.register({ address: '_a' }),
+    'address',
+    /address: expected an address like .*, got "_a"/,
+  ],
+  [
+    'register: address a_',
+    (ph) => ph.accounts.register({ address: 'a_' }),
+    'address',
+    /address: expected an address like .*, got "a_"/,
+  ],
+  [
+    'register: address alice.',
+    (ph) => ph.accounts.register({ address: 'alice.' }),
+    'address',
+    /address: expected an address like .*, got "alice\."/,
+  ],
+  [
+    'register: address .alice',
+    (ph) => ph.accounts.register({ address: '.alice' }),
+    'address',
+    /address: expected an address like .*, got "\.alice"/,
+  ],
+  [
+    'register: address al ice',
+    (ph) => ph.accounts.register({ address: 'al ice' }),
+    'address',
+    /address: expected an address like .*, got "al ice"/,
+  ],
+  [
+    'register: address élodie',
+    (ph) => ph.accounts.register({ address: 'élodie' }),
+    'address',
+    /address: expected an address like .*, got "élodie"/,
+  ],
+  [
+    'register: address a@',
+    (ph) => ph.accounts.register({ address: 'a@' }),
+    'address',
+    /address: expected an address like .*, got "a@"/,
+  ],
+  [
+    'register: address @b',
+    (ph) => ph.accounts.register({ address: '@b' }),
+    'address',
+    /address: expected an address like .*, got "@b"/,
+  ],
+  [
+    'register: address a@.',
+    (ph) => ph.accounts.register({ address: 'a@.' }),
+    'address',
+    /address: expected an address like .*, got "a@\."/,
+  ],
+  [
+    'register: address a@b..c',
+    (ph) => ph.accounts.register({ address: 'a@b..c' }),
+    'address',
+    /address: expected an address like .*, got "a@b\.\.c"/,
+  ],
+  [
+    'register: address a@-b',
+    (ph) => ph.accounts.register({ address: 'a@-b' }),
+    'address',
+    /address: expected an address like .*, got "a@-b"/,
+  ],
+  [
+    'register: address a@b@c',
+    (ph) => ph.accounts.register({ address: 'a@b@c' }),
+    'address',
+    /address: expected an address like .*, got "a@b@c"/,
+  ],
+  [
+    'register: address xxxxxxxxxx... (129 characters)',
+    (ph) =>
+      ph.accounts.register({
+        address:
+          'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+      }),
+    'address',
+    /address: expected an address like .*, got "x{20}/,
+  ],
+  [
+    'register: address a@pppppppp... (131 characters)',
+    (ph) =>
+      ph.accounts.register({
+        address:
+          'a@ppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp',
+      }),
+    'address',
+    /address: expected an address like .*, got "a@p{20}/,
+  ],
+  [
     'register: unknown field',
     (ph) => ph.accounts.register(bad({ address: 'x', age: 3 })),
     'age',
@@ -79,6 +201,60 @@ const otherCases: Case[] = [
     (ph) => ph.boxes.list('Bob Smith'),
     'owner',
     /owner: expected an address .*, got "Bob Smith"/,
+  ],
+  [
+    'boxes.counts: an owner starting with a dash',
+    (ph) => ph.boxes.counts('-bob'),
+    'owner',
+    /owner: expected an address .*, got "-bob"/,
+  ],
+  [
+    'threads.create: a participant ".."',
+    (ph) => ph.threads.create({ subject: 's', participants: ['alice', '..'] }),
+    'participants[1]',
+    /participants\[1\]: expected an address .*, got "\.\."/,
+  ],
+  [
+    'threads.list: a participant "."',
+    (ph) => ph.threads.list({ participant: '.' }),
+    'participant',
+    /participant: expected an address .*, got "\."/,
+  ],
+  [
+    'threads.create: a lone surrogate in the subject',
+    (ph) => ph.threads.create({ subject: 'plans \ud800', participants: ['alice'] }),
+    'subject',
+    /subject: expected well-formed text \(no lone UTF-16 surrogate\), got "plans \\ud800"/,
+  ],
+  [
+    'threads.get: a lone surrogate in the id',
+    (ph) => ph.threads.get('thr_\udc00'),
+    'id',
+    /id: expected well-formed text \(no lone UTF-16 surrogate\)/,
+  ],
+  [
+    'threads.list: a lone surrogate in the cursor',
+    (ph) => ph.threads.list({ participant: 'alice', cursor: 'thr\ud800' }),
+    'cursor',
+    /cursor: expected well-formed text \(no lone UTF-16 surrogate\)/,
+  ],
+  [
+    'accounts.register: a lone surrogate in displayName',
+    (ph) => ph.accounts.register({ address: 'carol', displayName: 'C\ud800' }),
+    'displayName',
+    /displayName: expected well-formed text \(no lone UTF-16 surrogate\), got "C\\ud800"/,
+  ],
+  [
+    'accounts.update: a lone surrogate in displayName',
+    (ph) => ph.accounts.update({ address: 'alice', displayName: '\udfffA' }),
+    'displayName',
+    /displayName: expected well-formed text \(no lone UTF-16 surrogate\)/,
+  ],
+  [
+    'accounts.list: a lone surrogate in the cursor',
+    (ph) => ph.accounts.list({ cursor: 'b\udbff' }),
+    'cursor',
+    /cursor: expected well-formed text \(no lone UTF-16 surrogate\)/,
   ],
   [
     'threads.create: empty subject',

@@ -1,0 +1,22 @@
+import { z } from 'zod'
+import type { Store } from '../store-port.js'
+import type { Clock, IdGenerator } from '../types.js'
+import { addressPart } from '../validation/common.js'
+import { functionOption, integerOption, withMethods } from '../validation/parse-options.js'
+
+/** The options of `openPigeonhole`: unknown keys are refused, naming the closest known one. */
+export const pigeonholeOptions = z.strictObject({
+  store: withMethods<Store>('a store such as sqliteStore({ path })', 'transaction', 'close'),
+  clock: withMethods<Clock>('{ now(): number }', 'now').optional(),
+  ids: withMethods<IdGenerator>('{ next(kind): string }', 'next').optional(),
+  /** Folded to lower case, like every address part. */
+  peerId: addressPart.optional(),
+  limits: z
+    .strictObject({
+      maxContentBytes: integerOption(1).optional(),
+      markChunkSize: integerOption(1).optional(),
+    })
+    .optional(),
+  /** Called when an `events$` subscriber throws (see the events section of the README). */
+  onSubscriberError: functionOption<(error: unknown, event?: unknown) => void>().optional(),
+})

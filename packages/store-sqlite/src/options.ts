@@ -1,0 +1,44 @@
+import { integerOption, parseOptions } from '@pigeonhole/core'
+import { z } from 'zod'
+
+/** How much a commit survives. */
+export type Durability = 'normal' | 'full'
+
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:' for a store that lives as long as the process. */
+  path: string
+  /**
+   * 'normal' (default): WAL with synchronous=NORMAL. A commit survives the process crashing or
+   * being killed; after a power loss or OS crash the last commits may be lost, never corrupted.
+   * 'full': synchronous=FULL, every commit is fsynced: it also survives power loss; slower.
+   */
+  durability?: Durability
+  /**
+   * How long a writer waits for another connection's lock before failing, in ms, at most
+   * 2^31 - 1 (SQLite's busy timeout is a 32-bit int). Default: 5000.
+   */
+  busyTimeoutMs?: number
+  /** Prepared statements kept for reuse. Default: 200. */
+  statementCacheSize?: number
+}
+
+/** The options, checked by core's one mechanism: unknown keys are refused, naming the closest. */
+const sqliteOptions = z.strictObject({
+  path: z.custom<string>((v) => typeof v === 'string' && v.length > 0, {
+    error: "a file path or ':memory:'",
+  }),
+  durability: z.enum(['normal', 'full']).optional(),
+  busyTimeoutMs: integerOption(0).optional(),
+  statementCacheSize: integerOption(0).optional(),
+})
+
+/** The options with their defaults filled in. */
+export function resolveOptions(options: unknown): Required<SqliteStoreOptions> {
+  const parsed = parseOptions(sqliteOptions, options, 'sqliteStore')
+  return {
+    path: parsed.path,
+    durability: parsed.durability ?? 'normal',
+    busyTimeoutMs: parsed.busyTimeoutMs ?? 5000,
+    statementCacheSize: parsed.statementCacheSize ?? 200,
+  }
+}
