@@ -6,6 +6,7 @@ import { migrateToLatest } from './db/migrate.js'
 import { defaultLimits, EngineContext, type Limits } from './engine/context.js'
 import { systemClock, ulidIds } from './engine/ids.js'
 import { PigeonholeError } from './errors.js'
+import { afterCommit } from './events/after-commit.js'
 import { EventHub } from './events/event-hub.js'
 import { EventPoller } from './events/event-poller.js'
 import { newestCursor, readEventsAfter } from './events/queries.js'
@@ -80,10 +81,11 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
   const clock = options.clock ?? systemClock
   const readAfter = (cursor: number, limit: number) => readEventsAfter(store.db, cursor, limit)
   const hub = new EventHub(readAfter, await newestCursor(store.db))
-  const poller = store.capabilities.singleWriter ? undefined : new EventPoller(hub, readAfter)
-  // Other instances' commits wake the poller; a wake-up for what was emitted already is dropped.
+  // Reads what other connections committed: other instances, or another engine on the file.
+  const poller = new EventPoller(hub, readAfter)
+  // Their commits wake the poller; a wake-up for what was emitted already is dropped.
   const stopListening = await store.events?.listen((cursor) => {
-    if (cursor === undefined || cursor > hub.lastCursor) void poller?.poke()
+    if (cursor === undefined || cursor > hub.lastCursor) void poller.poke()
   })
   const ctx = new EngineContext({
     store,
@@ -92,10 +94,7 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     limits,
     hub,
     peerId: options.peerId ?? 'local',
-    afterCommit: async () => {
-      await store.events?.committed()
-      await poller?.poke()
-    },
+    afterCommit: afterCommit(store, hub, poller),
   })
   let closing: Promise<void> | undefined
   return {
@@ -115,7 +114,7 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
       closing ??= (async () => {
         ctx.markClosed()
         await stopListening?.()
-        await poller?.stop()
+        await poller.stop()
         hub.complete()
         await store.close()
       })()

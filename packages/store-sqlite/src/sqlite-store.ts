@@ -2,6 +2,7 @@ import type { Database as DatabaseSchema, Store } from '@pigeonhole/core'
 import { PigeonholeError } from '@pigeonhole/core'
 import BetterSqlite3 from 'better-sqlite3'
 import { Kysely } from 'kysely'
+import { dataVersionFeed } from './data-version-feed.js'
 import { PigeonholeSqliteDialect, toStoreError } from './sqlite-dialect.js'
 import { StatementCache } from './statement-cache.js'
 
@@ -21,6 +22,12 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number
   /** Prepared statements kept for reuse. Default: 200. */
   statementCacheSize?: number
+  /**
+   * How often, in ms, an engine checks whether another connection (another engine on the same
+   * file) committed, so it emits those events too: one `PRAGMA data_version` per tick.
+   * 1 to 60000. Default: 250. No timer for ':memory:' (no other connection can see it).
+   */
+  pollIntervalMs?: number
 }
 
 /** The embedded default store: one better-sqlite3 connection, WAL, prepared statements reused. */
@@ -47,15 +54,18 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   }
   const busyTimeoutMs = wholeNumber('busyTimeoutMs', options.busyTimeoutMs ?? 5000)
   const statementCacheSize = wholeNumber('statementCacheSize', options.statementCacheSize ?? 200)
+  const pollIntervalMs = wholeNumber('pollIntervalMs', options.pollIntervalMs ?? 250, 1, 60_000)
   const raw = openDatabase(path, durability, busyTimeoutMs)
   const cache = new StatementCache(raw, statementCacheSize)
   const db = new Kysely<DatabaseSchema>({
     dialect: new PigeonholeSqliteDialect({ database: cache, busyTimeoutMs }),
   })
+  const feed = path === ':memory:' ? undefined : dataVersionFeed(raw, pollIntervalMs)
   return {
     dialect: 'sqlite',
     db,
     capabilities: { singleWriter: true, maxParameters: 32766 },
+    ...(feed && { events: feed }),
     transaction: (body) => db.transaction().execute(body),
     async integrityCheck() {
       let rows: { integrity_check: string }[]
@@ -66,7 +76,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       }
       return rows.map((r) => r.integrity_check).filter((r) => r !== 'ok')
     },
-    close: () => db.destroy(),
+    close: () => {
+      feed?.close()
+      return db.destroy()
+    },
   }
 }
 
@@ -87,10 +100,20 @@ function openDatabase(path: string, durability: Durability, busyTimeoutMs: numbe
   }
 }
 
-/** A whole number ≥ 0, or invalid_input naming the option. */
-function wholeNumber(field: string, value: unknown): number {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value
-  const expected = 'a whole number ≥ 0'
+/** A whole number from `min` to `max`, or invalid_input naming the option. */
+function wholeNumber(
+  field: string,
+  value: unknown,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max) {
+    return value
+  }
+  const expected =
+    max === Number.MAX_SAFE_INTEGER
+      ? `a whole number ≥ ${min}`
+      : `a whole number from ${min} to ${max}`
   const got = typeof value === 'string' ? JSON.stringify(value) : String(value)
   throw new PigeonholeError(
     'invalid_input',

@@ -32,3 +32,31 @@ test('the defaults and zero are accepted', async () => {
     await store.close()
   }
 })
+
+const badPoll: [unknown, string][] = [
+  [0, '0'],
+  [60_001, '60001'],
+  [2.5, '2.5'],
+  ['250', '"250"'],
+]
+
+test.each(badPoll)('pollIntervalMs %o is invalid_input: 1 to 60000 ms', (value, got) => {
+  let error: unknown
+  try {
+    sqliteStore({ path: ':memory:', pollIntervalMs: value as number })
+  } catch (e) {
+    error = e
+  }
+  expect(isPigeonholeError(error, 'invalid_input')).toBe(true)
+  expect((error as { details: unknown }).details).toEqual({
+    field: 'pollIntervalMs',
+    expected: 'a whole number from 1 to 60000',
+    got,
+  })
+})
+
+test('pollIntervalMs at its bounds is accepted', async () => {
+  for (const pollIntervalMs of [1, 60_000]) {
+    await sqliteStore({ path: ':memory:', pollIntervalMs }).close()
+  }
+})

@@ -62,3 +62,45 @@ test('a writer that cannot get the lock in time fails with store_error, the caus
   await engine.messages.send({ from: 'alice', to: ['alice'], content: {} })
   expect(await engine.verify()).toEqual([])
 })
+
+/** Waits until `done` holds, polling (10 s at most). */
+async function waitFor(done: () => boolean, what: string): Promise<void> {
+  const until = Date.now() + 10_000
+  while (!done()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+test('since(0) on B is gap-free when A writes in between and B writes after', async () => {
+  const a = await open()
+  const b = await open()
+  await a.accounts.register({ address: 'alice' })
+  await a.accounts.register({ address: 'bob' })
+  const seen: number[] = []
+  b.events.since(0).subscribe((e) => seen.push(e.cursor))
+  for (let i = 0; i < 5; i++) await a.messages.send({ from: 'alice', to: ['bob'], content: { i } })
+  await b.messages.send({ from: 'bob', to: ['alice'], content: {} })
+  const last = b.events.lastCursor
+  expect(last).toBe(14)
+  await waitFor(() => seen.at(-1) === last, 'B to see its own send')
+  expect(seen).toEqual(Array.from({ length: last }, (_, i) => i + 1))
+})
+
+test("an idle engine sees the other engine's commits, once each, in cursor order", async () => {
+  const a = await open()
+  const b = await open()
+  const live: number[] = []
+  const replayed: number[] = []
+  b.events$.subscribe((e) => live.push(e.cursor))
+  b.events.since(0).subscribe((e) => replayed.push(e.cursor))
+  await a.accounts.register({ address: 'alice' })
+  for (let i = 0; i < 5; i++)
+    await a.messages.send({ from: 'alice', to: ['alice'], content: { i } })
+  const last = a.events.lastCursor
+  await waitFor(() => live.at(-1) === last && replayed.at(-1) === last, "B to see A's events")
+  const all = Array.from({ length: last }, (_, i) => i + 1)
+  expect(live).toEqual(all)
+  expect(replayed).toEqual(all)
+  expect(b.events.lastCursor).toBe(last)
+})
