@@ -18,9 +18,9 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-async function open(busyTimeoutMs?: number): Promise<Pigeonhole> {
+async function open(busyTimeoutMs?: number, pollIntervalMs?: number): Promise<Pigeonhole> {
   const engine = await openPigeonhole({
-    store: sqliteStore({ path: join(dir, 'shared.db'), busyTimeoutMs }),
+    store: sqliteStore({ path: join(dir, 'shared.db'), busyTimeoutMs, pollIntervalMs }),
   })
   opened.push(engine)
   return engine
@@ -103,4 +103,34 @@ test("an idle engine sees the other engine's commits, once each, in cursor order
   expect(live).toEqual(all)
   expect(replayed).toEqual(all)
   expect(b.events.lastCursor).toBe(last)
+})
+
+test("reading a long backlog of the other engine's events lets the event loop run between pages", async () => {
+  const a = await open()
+  // B learns of A's events only from its own commit: one drain over the whole backlog.
+  const b = await open(undefined, 60_000)
+  await a.accounts.register({ address: 'alice' })
+  for (let batch = 0; batch < 3; batch++) {
+    const sent = await a.messages.sendMany(
+      Array.from({ length: 1000 }, (_, i) => ({
+        identifier: `${batch}-${i}`,
+        from: 'alice',
+        to: ['alice'],
+        content: { i },
+      })),
+    )
+    expect(sent.created).toBe(1000)
+  }
+  const backlog = a.events.lastCursor
+  let count = 0
+  let seenAtImmediate: number | undefined
+  b.events$.subscribe(() => {
+    count += 1
+    if (count === 1) setImmediate(() => (seenAtImmediate = count))
+  })
+  await b.accounts.register({ address: 'bob' })
+  expect(count).toBe(backlog + 1)
+  // The callback queued at the first event ran while the backlog was still being read.
+  expect(seenAtImmediate, 'the callback ran before the call returned').toBeDefined()
+  expect(seenAtImmediate).toBeLessThan(backlog)
 })

@@ -1,4 +1,5 @@
 import { Coalescer } from '../util/coalescer.js'
+import { yieldToEventLoop } from '../util/yield.js'
 import type { EventHub, ReadEventsAfter } from './event-hub.js'
 
 const page = 500
@@ -41,6 +42,8 @@ export class EventPoller {
         const rows = await this.#readAfter(this.#hub.lastCursor, page)
         this.#hub.publish(rows)
         if (rows.length < page || this.#stopped) return
+        // A long backlog must not hold the host's event loop (SQLite reads are synchronous).
+        await yieldToEventLoop()
       }
     } catch {
       // Left for the next poke; the callers' changes are committed either way.
