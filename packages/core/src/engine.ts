@@ -9,6 +9,7 @@ import { PigeonholeError } from './errors.js'
 import { afterCommit } from './events/after-commit.js'
 import { EventHub } from './events/event-hub.js'
 import { EventPoller } from './events/event-poller.js'
+import { GuardedObservable, logSubscriberError } from './events/guarded-observable.js'
 import { newestCursor, readEventsAfter } from './events/queries.js'
 import { Messages } from './messages/messages.js'
 import type { Store } from './store-port.js'
@@ -31,6 +32,13 @@ export interface PigeonholeOptions {
   peerId?: string
   /** Limits; each has a documented default (see `Limits`). */
   limits?: Partial<Limits>
+  /**
+   * Gets what a subscriber of `events$` or `events.since(...)` throws (from next, error or
+   * complete, or an error of the stream it had no handler for), with the value being
+   * delivered (undefined for a stream error). The engine, that subscriber's later events and
+   * the other subscribers go on. Default: `console.error` with what happened.
+   */
+  onSubscriberError?: (error: unknown, event: unknown) => void
 }
 
 /** The engine: facades over one store, and the stream of everything that happens. */
@@ -96,15 +104,21 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     peerId: options.peerId ?? 'local',
     afterCommit: afterCommit(store, hub, poller),
   })
+  // What a subscriber throws goes here, never to RxJS's rethrow that kills the process.
+  const report = options.onSubscriberError ?? logSubscriberError
   let closing: Promise<void> | undefined
   return {
     accounts: new Accounts(ctx),
     messages: new Messages(ctx),
     boxes: new Boxes(ctx),
     threads: new Threads(ctx),
-    events$: hub.events$,
+    events$: GuardedObservable.of(hub.events$, report),
     events: {
-      since: (cursor) => hub.since(parseInput(eventCursor, cursor, 'events.since', 'cursor')),
+      since: (cursor) =>
+        GuardedObservable.of(
+          hub.since(parseInput(eventCursor, cursor, 'events.since', 'cursor')),
+          report,
+        ),
       get lastCursor() {
         return hub.lastCursor
       },

@@ -15,6 +15,7 @@ import { describeMoveDelete } from './move-delete.js'
 import { describeReceipts } from './receipts.js'
 import { describeSend } from './send.js'
 import { describeSendMany } from './send-many.js'
+import { describeSubscriberErrors } from './subscriber-errors.js'
 import { describeThreads } from './threads.js'
 import { describeUpdateRetract } from './update-retract.js'
 import { describeValidation } from './validation.js'
@@ -41,6 +42,7 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeBoxes(options)
     describeThreads(options)
     describeEvents(options)
+    describeSubscriberErrors(options)
     describeContent(options)
     describeValidation(options)
     describeErrors(options)
