@@ -5,6 +5,7 @@ import { Boxes } from './boxes/boxes.js'
 import { migrateToLatest } from './db/migrate.js'
 import { defaultLimits, EngineContext, type Limits } from './engine/context.js'
 import { systemClock, ulidIds } from './engine/ids.js'
+import { InFlight, tracked } from './engine/in-flight.js'
 import { PigeonholeError } from './errors.js'
 import { afterCommit } from './events/after-commit.js'
 import { EventHub } from './events/event-hub.js'
@@ -57,7 +58,10 @@ export interface Pigeonhole {
   }
   /** Recounts what is kept incrementally; returns the differences (empty when all is well). */
   verify(): Promise<Difference[]>
-  /** Completes `events$` and closes the store. */
+  /**
+   * Lets the calls in flight finish (calls made from now on fail with `closed`), then
+   * completes `events$` and closes the store. Calling it again returns the same promise.
+   */
   close(): Promise<void>
 }
 
@@ -107,11 +111,13 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
   // What a subscriber throws goes here, never to RxJS's rethrow that kills the process.
   const report = options.onSubscriberError ?? logSubscriberError
   let closing: Promise<void> | undefined
+  // Every facade call is tracked: close() lets them finish, later ones fail with `closed`.
+  const inFlight = new InFlight()
   return {
-    accounts: new Accounts(ctx),
-    messages: new Messages(ctx),
-    boxes: new Boxes(ctx),
-    threads: new Threads(ctx),
+    accounts: tracked(new Accounts(ctx), inFlight),
+    messages: tracked(new Messages(ctx), inFlight),
+    boxes: tracked(new Boxes(ctx), inFlight),
+    threads: tracked(new Threads(ctx), inFlight),
     events$: GuardedObservable.of(hub.events$, report),
     events: {
       since: (cursor) =>
@@ -123,9 +129,10 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
         return hub.lastCursor
       },
     },
-    verify: () => verify(ctx),
+    verify: () => inFlight.run(() => verify(ctx)),
     close: () => {
       closing ??= (async () => {
+        await inFlight.close()
         ctx.markClosed()
         await stopListening?.()
         await poller.stop()

@@ -3,6 +3,7 @@ import type { ConformanceOptions } from '../conformance.js'
 import { describeAccounts } from './accounts.js'
 import { describeBoxes } from './boxes.js'
 import { describeBroadcast } from './broadcast.js'
+import { describeClose } from './close.js'
 import { describeContent } from './content.js'
 import { describeErrors } from './errors.js'
 import { describeEvents } from './events.js'
@@ -43,6 +44,7 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeThreads(options)
     describeEvents(options)
     describeSubscriberErrors(options)
+    describeClose(options)
     describeContent(options)
     describeValidation(options)
     describeErrors(options)
