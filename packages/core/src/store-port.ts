@@ -44,6 +44,13 @@ export interface Store {
   readonly events?: StoreEventFeed
   /** Runs `body` in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(body: TransactionBody<T>): Promise<T>
+  /**
+   * Runs `body` in a read-only transaction that sees one snapshot of the database: no commit
+   * made meanwhile shows up half-way through. `verify()` reads through it. Default (absent):
+   * `body` runs on `db` outside a transaction, so while writes run its reads may each see a
+   * different moment.
+   */
+  snapshot?<T>(body: TransactionBody<T>): Promise<T>
   /** Checks the store's own integrity (for SQLite: PRAGMA integrity_check). Empty when ok. */
   integrityCheck?(): Promise<string[]>
   /** Releases connections and files. */

@@ -123,6 +123,27 @@ describePostgres('store-postgres: two engines on one database at once', () => {
     }
   })
 
+  it('verify() on either engine is clean in every round while both write at once', async () => {
+    const { a, b, close } = await twoEngines()
+    try {
+      const first = await a.messages.send({ from: 'alice', to: ['bob'], content: {} })
+      for (let round = 0; round < 20; round++) {
+        const writes = Promise.all([
+          ...Array.from({ length: 5 }, (_, i) =>
+            (i % 2 ? a : b).messages.send({ from: 'alice', to: ['bob', 'carol'], content: { i } }),
+          ),
+          a.messages.markRead({ owner: 'bob', box: 'inbox' }),
+          b.messages.markUnread({ owner: 'bob', ids: [first.id] }),
+        ])
+        const found = await Promise.all([a.verify(), b.verify()])
+        await writes
+        expect(found, `round ${round}`).toEqual([[], []])
+      }
+    } finally {
+      await close()
+    }
+  })
+
   it('several instances opening a new schema at once migrate it once', async () => {
     const schema = schemas.next()
     const engines = await Promise.all(

@@ -67,6 +67,8 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     capabilities: { singleWriter: true, maxParameters: 32766 },
     ...(feed && { events: feed }),
     transaction: (body) => db.transaction().execute(body),
+    // A deferred BEGIN (see sqlite-dialect.ts): one snapshot in WAL mode.
+    snapshot: (body) => db.transaction().setAccessMode('read only').execute(body),
     async integrityCheck() {
       let rows: { integrity_check: string }[]
       try {

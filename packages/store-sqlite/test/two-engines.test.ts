@@ -134,3 +134,22 @@ test("reading a long backlog of the other engine's events lets the event loop ru
   expect(seenAtImmediate, 'the callback ran before the call returned').toBeDefined()
   expect(seenAtImmediate).toBeLessThan(backlog)
 })
+
+test('verify() on either engine is clean in every round while both write at once', async () => {
+  const a = await open()
+  const b = await open()
+  for (const address of ['alice', 'bob', 'carol']) await a.accounts.register({ address })
+  const first = await a.messages.send({ from: 'alice', to: ['bob'], content: {} })
+  for (let round = 0; round < 20; round++) {
+    const writes = Promise.all([
+      ...Array.from({ length: 5 }, (_, i) =>
+        (i % 2 ? a : b).messages.send({ from: 'alice', to: ['bob', 'carol'], content: { i } }),
+      ),
+      a.messages.markRead({ owner: 'bob', box: 'inbox' }),
+      b.messages.markUnread({ owner: 'bob', ids: [first.id] }),
+    ])
+    const found = await Promise.all([a.verify(), b.verify()])
+    await writes
+    expect(found, `round ${round}`).toEqual([[], []])
+  }
+})

@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.js'
 import { PigeonholeError } from '../errors.js'
 import type { AfterCommit } from '../events/after-commit.js'
 import type { EventHub } from '../events/event-hub.js'
-import type { Store } from '../store-port.js'
+import type { Store, TransactionBody } from '../store-port.js'
 import type { Clock, IdGenerator } from '../types.js'
 import { Mutex } from '../util/mutex.js'
 import { QueryTemplates } from './query-templates.js'
@@ -66,6 +66,12 @@ export class EngineContext {
 
   markClosed(): void {
     this.#closed = true
+  }
+
+  /** Runs `body` on one snapshot when the store can give one (see `Store.snapshot`). */
+  snapshot<T>(body: TransactionBody<T>): Promise<T> {
+    this.assertOpen()
+    return this.store.snapshot ? this.store.snapshot(body) : body(this.store.db)
   }
 
   /**

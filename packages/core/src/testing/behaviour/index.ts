@@ -20,6 +20,7 @@ import { describeSubscriberErrors } from './subscriber-errors.js'
 import { describeThreads } from './threads.js'
 import { describeUpdateRetract } from './update-retract.js'
 import { describeValidation } from './validation.js'
+import { describeVerify } from './verify.js'
 import { describeVersions } from './versions.js'
 
 /**
@@ -45,6 +46,7 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeEvents(options)
     describeSubscriberErrors(options)
     describeClose(options)
+    describeVerify(options)
     describeContent(options)
     describeValidation(options)
     describeErrors(options)
