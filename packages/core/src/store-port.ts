@@ -40,7 +40,10 @@ export interface Store {
   readonly capabilities: StoreCapabilities
   /** The database schema the tables live in, when the store names one (PostgreSQL). */
   readonly schema?: string
-  /** Cross-instance event feed; without it, events are read back after this engine's commits. */
+  /**
+   * Wakes the engine when other connections commit (other instances, other engines on the same
+   * file); without it, only this engine's commits make it read the event table.
+   */
   readonly events?: StoreEventFeed
   /** Runs `body` in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(body: TransactionBody<T>): Promise<T>
