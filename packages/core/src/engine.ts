@@ -7,9 +7,12 @@ import { migrateToLatest } from './db/migrate.js'
 import { readClock } from './engine/clock.js'
 import { defaultLimits, EngineContext, type Limits } from './engine/context.js'
 import { systemClock, ulidIds } from './engine/ids.js'
+import { InFlight, tracked } from './engine/in-flight.js'
 import { pigeonholeOptions } from './engine/options.js'
+import { afterCommit } from './events/after-commit.js'
 import { EventHub } from './events/event-hub.js'
 import { EventPoller } from './events/event-poller.js'
+import { GuardedObservable, logSubscriberError } from './events/guarded-observable.js'
 import { newestCursor, readEventsAfter } from './events/queries.js'
 import { boundedSince } from './events/since-bound.js'
 import { Messages } from './messages/messages.js'
@@ -37,6 +40,13 @@ export interface PigeonholeOptions {
   peerId?: string
   /** Limits; each has a documented default (see `Limits`). */
   limits?: Partial<Limits>
+  /**
+   * Gets what a subscriber of `events$` or `events.since(...)` throws (from next, error or
+   * complete, or an error of the stream it had no handler for), with the value being
+   * delivered (undefined for a stream error). The engine, that subscriber's later events and
+   * the other subscribers go on. Default: `console.error` with what happened.
+   */
+  onSubscriberError?: (error: unknown, event: unknown) => void
 }
 
 /** The engine: facades over one store, and the stream of everything that happens. */
@@ -60,7 +70,10 @@ export interface Pigeonhole {
   }
   /** Recounts what is kept incrementally; returns the differences (empty when all is well). */
   verify(): Promise<Difference[]>
-  /** Completes `events$` and closes the store. */
+  /**
+   * Lets the calls in flight finish (calls made from now on fail with `closed`), then
+   * completes `events$` and closes the store. Calling it again returns the same promise.
+   */
   close(): Promise<void>
 }
 
@@ -79,10 +92,11 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
   await migrateToLatest(store.db, store.dialect, store.schema)
   const readAfter = (cursor: number, limit: number) => readEventsAfter(store.db, cursor, limit)
   const hub = new EventHub(readAfter, await newestCursor(store.db))
-  const poller = store.capabilities.singleWriter ? undefined : new EventPoller(hub, readAfter)
-  // Other instances' commits wake the poller; a wake-up for what was emitted already is dropped.
+  // Reads what other connections committed: other instances, or another engine on the file.
+  const poller = new EventPoller(hub, readAfter)
+  // Their commits wake the poller; a wake-up for what was emitted already is dropped.
   const stopListening = await store.events?.listen((cursor) => {
-    if (cursor === undefined || cursor > hub.lastCursor) void poller?.poke()
+    if (cursor === undefined || cursor > hub.lastCursor) void poller.poke()
   })
   const ctx = new EngineContext({
     store,
@@ -91,37 +105,42 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     limits,
     hub,
     peerId: parsed.peerId ?? 'local',
-    afterCommit: async () => {
-      await store.events?.committed()
-      await poller?.poke()
-    },
+    afterCommit: afterCommit(store, hub, poller),
   })
+  // What a subscriber throws goes here, never to RxJS's rethrow that kills the process.
+  const report = parsed.onSubscriberError ?? logSubscriberError
   let closing: Promise<void> | undefined
+  // Every facade call is tracked: close() lets them finish, later ones fail with `closed`.
+  const inFlight = new InFlight()
   return {
-    accounts: new Accounts(ctx),
-    messages: new Messages(ctx),
-    boxes: new Boxes(ctx),
-    threads: new Threads(ctx),
-    admin: new Admin(ctx),
-    events$: hub.events$,
+    accounts: tracked(new Accounts(ctx), inFlight),
+    messages: tracked(new Messages(ctx), inFlight),
+    boxes: tracked(new Boxes(ctx), inFlight),
+    threads: tracked(new Threads(ctx), inFlight),
+    admin: tracked(new Admin(ctx), inFlight),
+    events$: GuardedObservable.of(hub.events$, report),
     events: {
       since: (cursor) =>
-        boundedSince(
-          parseInput(eventCursor, cursor, 'events.since', 'cursor'),
-          () => hub.lastCursor,
-          () => newestCursor(store.db),
-          (from) => hub.since(from),
+        GuardedObservable.of(
+          boundedSince(
+            parseInput(eventCursor, cursor, 'events.since', 'cursor'),
+            () => hub.lastCursor,
+            () => newestCursor(store.db),
+            (from) => hub.since(from),
+          ),
+          report,
         ),
       get lastCursor() {
         return hub.lastCursor
       },
     },
-    verify: () => verify(ctx),
+    verify: () => inFlight.run(() => verify(ctx)),
     close: () => {
       closing ??= (async () => {
+        await inFlight.close()
         ctx.markClosed()
         await stopListening?.()
-        await poller?.stop()
+        await poller.stop()
         hub.complete()
         await store.close()
       })()

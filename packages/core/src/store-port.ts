@@ -40,10 +40,20 @@ export interface Store {
   readonly capabilities: StoreCapabilities
   /** The database schema the tables live in, when the store names one (PostgreSQL). */
   readonly schema?: string
-  /** Cross-instance event feed; without it, events are read back after this engine's commits. */
+  /**
+   * Wakes the engine when other connections commit (other instances, other engines on the same
+   * file); without it, only this engine's commits make it read the event table.
+   */
   readonly events?: StoreEventFeed
   /** Runs `body` in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(body: TransactionBody<T>): Promise<T>
+  /**
+   * Runs `body` in a read-only transaction that sees one snapshot of the database: no commit
+   * made meanwhile shows up half-way through. `verify()` reads through it. Default (absent):
+   * `body` runs on `db` outside a transaction, so while writes run its reads may each see a
+   * different moment.
+   */
+  snapshot?<T>(body: TransactionBody<T>): Promise<T>
   /** Checks the store's own integrity (for SQLite: PRAGMA integrity_check). Empty when ok. */
   integrityCheck?(): Promise<string[]>
   /** Releases connections and files. */

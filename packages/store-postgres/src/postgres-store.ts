@@ -61,6 +61,13 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         () => db.transaction().setIsolationLevel(resolved.isolation).execute(body),
         resolved,
       ),
+    // Repeatable read: every statement sees the snapshot taken at the first one.
+    snapshot: (body) =>
+      db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .setAccessMode('read only')
+        .execute(body),
     close: () => {
       closing ??= (async () => {
         await feed.close()

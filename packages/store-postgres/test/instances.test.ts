@@ -1,7 +1,20 @@
-import { isPigeonholeError, type Message, openPigeonhole, type Pigeonhole } from '@pigeonhole/core'
+import {
+  isPigeonholeError,
+  type Message,
+  openPigeonhole,
+  type Pigeonhole,
+  type PigeonholeEvent,
+} from '@pigeonhole/core'
 import { expect, it } from 'vitest'
 import type { RetryInfo } from '../src/index.js'
-import { newestCursor, waitFor, waitForLockWait } from './helpers.js'
+import {
+  expectExactly,
+  newestCursor,
+  record,
+  storedEvents,
+  waitFor,
+  waitForLockWait,
+} from './helpers.js'
 import { describePostgres, rawClient, useSchemas } from './postgres-env.js'
 
 describePostgres('store-postgres: two engines on one database at once', () => {
@@ -83,6 +96,49 @@ describePostgres('store-postgres: two engines on one database at once', () => {
         expect((await b.messages.get({ owner: 'bob', id: m.id }))!.content).toEqual(winner.content)
       }
       expect(await a.verify()).toEqual([])
+    } finally {
+      await close()
+    }
+  })
+
+  it('an idle engine sees every event of the other, in order, live and through since(0)', async () => {
+    const { schema, a, b, close } = await twoEngines()
+    const client = await rawClient(schema)
+    try {
+      const live = record(b)
+      const replayed: PigeonholeEvent[] = []
+      b.events.since(0).subscribe((e) => replayed.push(e))
+      for (let i = 0; i < 5; i++)
+        await a.messages.send({ from: 'alice', to: ['bob'], content: { i } })
+      await a.messages.markRead({ owner: 'bob', box: 'inbox' })
+      const end = await newestCursor(client, schema)
+      await waitFor(() => replayed.at(-1)?.cursor === end, 'the idle engine to catch up')
+      expectExactly(replayed, await storedEvents(client, schema), 'since(0) on the idle engine')
+      const fromOpen = await storedEvents(client, schema, live[0]!.cursor - 1)
+      expectExactly(live, fromOpen, 'events$ on the idle engine')
+      expect(b.events.lastCursor).toBe(end)
+    } finally {
+      await client.end()
+      await close()
+    }
+  })
+
+  it('verify() on either engine is clean in every round while both write at once', async () => {
+    const { a, b, close } = await twoEngines()
+    try {
+      const first = await a.messages.send({ from: 'alice', to: ['bob'], content: {} })
+      for (let round = 0; round < 20; round++) {
+        const writes = Promise.all([
+          ...Array.from({ length: 5 }, (_, i) =>
+            (i % 2 ? a : b).messages.send({ from: 'alice', to: ['bob', 'carol'], content: { i } }),
+          ),
+          a.messages.markRead({ owner: 'bob', box: 'inbox' }),
+          b.messages.markUnread({ owner: 'bob', ids: [first.id] }),
+        ])
+        const found = await Promise.all([a.verify(), b.verify()])
+        await writes
+        expect(found, `round ${round}`).toEqual([[], []])
+      }
     } finally {
       await close()
     }

@@ -20,6 +20,12 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number
   /** Prepared statements kept for reuse. Default: 200. */
   statementCacheSize?: number
+  /**
+   * How often, in ms, an engine checks whether another connection (another engine on the same
+   * file) committed, so it emits those events too: one `PRAGMA data_version` per tick.
+   * 1 to 60000. Default: 250. No timer for ':memory:' (no other connection can see it).
+   */
+  pollIntervalMs?: number
 }
 
 /** The options, checked by core's one mechanism: unknown keys are refused, naming the closest. */
@@ -30,6 +36,7 @@ const sqliteOptions = z.strictObject({
   durability: z.enum(['normal', 'full']).optional(),
   busyTimeoutMs: integerOption(0).optional(),
   statementCacheSize: integerOption(0).optional(),
+  pollIntervalMs: integerOption(1, 60_000).optional(),
 })
 
 /** The options with their defaults filled in. */
@@ -40,5 +47,6 @@ export function resolveOptions(options: unknown): Required<SqliteStoreOptions> {
     durability: parsed.durability ?? 'normal',
     busyTimeoutMs: parsed.busyTimeoutMs ?? 5000,
     statementCacheSize: parsed.statementCacheSize ?? 200,
+    pollIntervalMs: parsed.pollIntervalMs ?? 250,
   }
 }

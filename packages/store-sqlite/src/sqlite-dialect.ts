@@ -9,6 +9,7 @@ import {
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
+  type TransactionSettings,
 } from 'kysely'
 
 /**
@@ -81,6 +82,8 @@ class WrappedConnection implements DatabaseConnection {
  * BEGIN IMMEDIATE: a deferred BEGIN that reads first and then writes cannot wait for another
  * connection's write lock (SQLite answers SQLITE_BUSY at once to avoid a deadlock); taking the
  * write lock up front lets the (asynchronous) busy wait serialize two engines on one file.
+ * A read-only transaction (the store's `snapshot`) never writes: a deferred BEGIN, which in
+ * WAL mode reads one snapshot from its first read to its end and blocks no writer.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
   readonly #busyTimeoutMs: number
@@ -97,12 +100,16 @@ class ImmediateSqliteDriver extends SqliteDriver {
     return this.#wrapped
   }
 
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(begin)
+  override async beginTransaction(
+    connection: DatabaseConnection,
+    settings?: TransactionSettings,
+  ): Promise<void> {
+    await connection.executeQuery(settings?.accessMode === 'read only' ? beginRead : begin)
   }
 }
 
 const begin = CompiledQuery.raw('begin immediate')
+const beginRead = CompiledQuery.raw('begin deferred')
 
 function isBusy(error: unknown): boolean {
   const cause = error instanceof PigeonholeError ? error.cause : error

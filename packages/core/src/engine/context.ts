@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { PigeonholeError } from '../errors.js'
+import type { AfterCommit } from '../events/after-commit.js'
 import type { EventHub } from '../events/event-hub.js'
-import type { Store } from '../store-port.js'
+import type { Store, TransactionBody } from '../store-port.js'
 import type { Clock, IdGenerator } from '../types.js'
 import { Mutex } from '../util/mutex.js'
 import { readClock } from './clock.js'
@@ -32,7 +33,7 @@ export class EngineContext {
   /** Compiled hot-path statements, reused with new values. */
   readonly templates = new QueryTemplates()
   readonly #writeLock: Mutex | undefined
-  readonly #afterCommit: () => Promise<void> | void
+  readonly #afterCommit: AfterCommit
   #closed = false
 
   constructor(options: {
@@ -42,7 +43,7 @@ export class EngineContext {
     limits: Limits
     hub: EventHub
     peerId: string
-    afterCommit: () => Promise<void> | void
+    afterCommit: AfterCommit
   }) {
     this.store = options.store
     this.clock = options.clock
@@ -68,10 +69,17 @@ export class EngineContext {
     this.#closed = true
   }
 
+  /** Runs `body` on one snapshot when the store can give one (see `Store.snapshot`). */
+  snapshot<T>(body: TransactionBody<T>): Promise<T> {
+    this.assertOpen()
+    return this.store.snapshot ? this.store.snapshot(body) : body(this.store.db)
+  }
+
   /**
    * Runs one change in one transaction: its events and count deltas are written with it, and
    * emitted after commit. With a single-writer store, changes run one at a time so events
-   * are emitted in cursor order straight from here. `where` (the method) names a bad clock.
+   * are emitted in cursor order straight from here (after what another connection committed).
+   * `where` (the method) names a bad clock.
    */
   write<T>(body: (tx: WriteTx) => Promise<T>, where = 'write'): Promise<T> {
     this.assertOpen()
@@ -90,10 +98,9 @@ export class EngineContext {
         events = await tx.flush()
         return value
       })
-      // Either way the change's events are emitted before the call returns, so
-      // `events.lastCursor` covers it on every store.
-      if (this.#writeLock) this.hub.publish(events)
-      else await this.#afterCommit()
+      // The change's events are emitted before the call returns, so `events.lastCursor`
+      // covers it on every store.
+      await this.#afterCommit(events)
       return result
     }
     return this.#writeLock ? this.#writeLock.run(run) : run()

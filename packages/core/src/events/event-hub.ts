@@ -1,5 +1,6 @@
 import { Observable, Subject } from 'rxjs'
 import type { PigeonholeEvent } from '../types.js'
+import { yieldToEventLoop } from '../util/yield.js'
 
 /** Reads stored events after a cursor, oldest first. */
 export type ReadEventsAfter = (cursor: number, limit: number) => Promise<PigeonholeEvent[]>
@@ -68,6 +69,8 @@ export class EventHub {
             deliver(row)
           }
           if (rows.length < replayPage) break
+          // A long replay must not hold the host's event loop (SQLite reads are synchronous).
+          await yieldToEventLoop()
         }
         for (const event of buffer.splice(0)) deliver(event)
         replaying = false

@@ -1,11 +1,13 @@
 import { Coalescer } from '../util/coalescer.js'
+import { yieldToEventLoop } from '../util/yield.js'
 import type { EventHub, ReadEventsAfter } from './event-hub.js'
 
 const page = 500
 
 /**
- * For stores where several connections write: after a commit (or a wake-up from another
- * instance), reads the event table past the hub's cursor and publishes in order. Pokes that
+ * Reads what other connections committed: after a commit on a multi-writer store, on a
+ * wake-up from another instance, or when a single-writer store's commit finds the hub behind.
+ * Reads the event table past the hub's cursor and publishes in order. Pokes that
  * arrive while a read runs are served together by one more read, which starts after them.
  */
 export class EventPoller {
@@ -40,6 +42,8 @@ export class EventPoller {
         const rows = await this.#readAfter(this.#hub.lastCursor, page)
         this.#hub.publish(rows)
         if (rows.length < page || this.#stopped) return
+        // A long backlog must not hold the host's event loop (SQLite reads are synchronous).
+        await yieldToEventLoop()
       }
     } catch {
       // Left for the next poke; the callers' changes are committed either way.

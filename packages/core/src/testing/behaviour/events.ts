@@ -165,6 +165,43 @@ export function describeEvents(options: ConformanceOptions): void {
       })
     })
 
+    it('a long since(0) replay lets the event loop run between pages', async () => {
+      await register(t.ph, 'alice', 'bob')
+      // 6,000 stored events: twelve replay pages of 500.
+      for (let batch = 0; batch < 3; batch++) {
+        const sent = await t.ph.messages.sendMany(
+          Array.from({ length: 1000 }, (_, i) => ({
+            identifier: `${batch}-${i}`,
+            from: 'alice',
+            to: ['bob'],
+            content: { i },
+          })),
+        )
+        expect(sent.created).toBe(1000)
+      }
+      const last = t.ph.events.lastCursor
+      const observed: string[] = []
+      let count = 0
+      const replayed = new Promise<void>((resolve) => {
+        subscriptions.push(
+          t.ph.events.since(0).subscribe((e) => {
+            count += 1
+            if (e.cursor === last) {
+              observed.push(`replayed ${count}`)
+              resolve()
+            }
+          }),
+        )
+      })
+      setImmediate(() => observed.push('setImmediate'))
+      setTimeout(() => observed.push('setTimeout'), 0)
+      await replayed
+      expect(count).toBe(last)
+      // Both callbacks ran while the replay was under way, not after it.
+      expect(observed.slice(0, 2).sort()).toEqual(['setImmediate', 'setTimeout'])
+      expect(observed[2]).toBe(`replayed ${last}`)
+    })
+
     it('close() completes events$ and later calls fail with closed', async () => {
       const ph = await openPigeonhole({ store: await options.openStore() })
       let completed = false

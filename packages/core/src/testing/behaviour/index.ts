@@ -5,6 +5,7 @@ import { describeAccounts } from './accounts.js'
 import { describeAddresses } from './addresses.js'
 import { describeBoxes } from './boxes.js'
 import { describeBroadcast } from './broadcast.js'
+import { describeClose } from './close.js'
 import { describeContent } from './content.js'
 import { describeContentRoundTrip } from './content-round-trip.js'
 import { describeCursorBinding } from './cursor-binding.js'
@@ -22,9 +23,11 @@ import { describeOptions } from './options.js'
 import { describeReceipts } from './receipts.js'
 import { describeSend } from './send.js'
 import { describeSendMany } from './send-many.js'
+import { describeSubscriberErrors } from './subscriber-errors.js'
 import { describeThreads } from './threads.js'
 import { describeUpdateRetract } from './update-retract.js'
 import { describeValidation } from './validation.js'
+import { describeVerify } from './verify.js'
 import { describeVersions } from './versions.js'
 
 /**
@@ -52,6 +55,9 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeThreads(options)
     describeEvents(options)
     describeEventsSinceBound(options)
+    describeSubscriberErrors(options)
+    describeClose(options)
+    describeVerify(options)
     describeContent(options)
     describeContentRoundTrip(options)
     describeValidation(options)
