@@ -11,6 +11,7 @@ import { describeInjection } from './injection.js'
 import { describeList } from './list.js'
 import { describeListPage } from './list-page.js'
 import { describeMark } from './mark.js'
+import { describeMarkBox } from './mark-box.js'
 import { describeMoveDelete } from './move-delete.js'
 import { describeReceipts } from './receipts.js'
 import { describeSend } from './send.js'
@@ -33,6 +34,7 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeList(options)
     describeListPage(options)
     describeMark(options)
+    describeMarkBox(options)
     describeMoveDelete(options)
     describeUpdateRetract(options)
     describeReceipts(options)
