@@ -199,6 +199,15 @@ function checkSend(
         },
       )
     }
+    // Named recipients too: a thread's messages stay among its participants.
+    const outsiders = item.to?.filter((a) => !thread.participants.includes(a)) ?? []
+    if (outsiders.length > 0) {
+      return new PigeonholeError(
+        'forbidden',
+        `to: ${outsiders.map((a) => `"${a}"`).join(', ')} ${outsiders.length === 1 ? 'is not a participant' : 'are not participants'} of thread "${item.threadId}"`,
+        { field: 'to', threadId: item.threadId, addresses: outsiders },
+      )
+    }
   }
   if (to.length === 0) {
     return new PigeonholeError(
