@@ -89,6 +89,11 @@ export async function storeSends(
             attachments: item.attachments,
             threadId: item.threadId,
           })
+    // Before the key lookup: the keys of a removed sender answer no one.
+    if (item.from !== null && !known.has(item.from)) {
+      outcomes.push({ status: 'failed', error: noSender(item.from) })
+      return
+    }
     const previous = keyId === null ? undefined : existing.get(keyId)
     if (previous) {
       outcomes.push(
@@ -172,11 +177,6 @@ function checkSend(
   known: Set<string>,
   threads: Map<string, ThreadInfo>,
 ): PigeonholeError | undefined {
-  if (item.from !== null && !known.has(item.from)) {
-    return new PigeonholeError('not_found', `from: no account "${item.from}"`, {
-      address: item.from,
-    })
-  }
   if (item.threadId !== null) {
     const thread = threads.get(item.threadId)
     if (!thread) {
@@ -227,6 +227,10 @@ function checkSend(
     )
   }
   return undefined
+}
+
+function noSender(from: string): PigeonholeError {
+  return new PigeonholeError('not_found', `from: no account "${from}"`, { address: from })
 }
 
 /** The sender's `sent` entry (already read) and one `inbox` entry per recipient. */
