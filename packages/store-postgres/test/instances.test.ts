@@ -152,7 +152,11 @@ describePostgres('store-postgres: two engines on one database at once', () => {
     const client = await rawClient(schema)
     try {
       const { rows } = await client.query('select name from pigeonhole_migrations order by name')
-      expect(rows.map((r) => r.name)).toEqual(['001-initial', '002-postgres-event-order'])
+      expect(rows.map((r) => r.name)).toEqual([
+        '001-initial',
+        '002-postgres-event-order',
+        '003-removed-accounts',
+      ])
       await engines[0]!.accounts.register({ address: 'alice' })
       const end = await newestCursor(client, schema)
       await waitFor(() => engines.every((e) => e.events.lastCursor === end), 'every instance')

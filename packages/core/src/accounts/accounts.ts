@@ -38,7 +38,7 @@ export class Accounts {
     this.#ctx = ctx
   }
 
-  /** Registers a new local address; `already_exists` if it is taken. */
+  /** Registers a new local address; `already_exists` if it is taken or was ever removed. */
   async register(input: RegisterInput): Promise<Account> {
     const parsed = parseInput(registerInput, input, 'accounts.register')
     const address = this.#local(parsed.address, 'accounts.register')
@@ -53,6 +53,19 @@ export class Accounts {
           'already_exists',
           `accounts.register: address: "${address}" is already registered`,
           { field: 'address', address },
+        )
+      }
+      // After the live check: a remove committing in between has written its tombstone.
+      const removed = await tx.db
+        .selectFrom('removed_accounts')
+        .select('address')
+        .where('address', '=', address)
+        .executeTakeFirst()
+      if (removed) {
+        throw new PigeonholeError(
+          'already_exists',
+          `accounts.register: address "${address}" belonged to a removed account and is never reused`,
+          { field: 'address', address, removed: true },
         )
       }
       const row = {
@@ -148,7 +161,8 @@ export class Accounts {
 
   /**
    * Removes the account, its box entries, counts and thread memberships. Messages it sent
-   * stay: others still hold them.
+   * stay: others still hold them. The address is never registered again, so no one can act
+   * as the removed account (edit or retract its messages, reuse its idempotency keys).
    */
   async remove(address: string): Promise<void> {
     const local = this.#local(
@@ -164,6 +178,10 @@ export class Accounts {
       await tx.db.deleteFrom('box_entries').where('owner', '=', local).execute()
       await tx.db.deleteFrom('box_counts').where('owner', '=', local).execute()
       await tx.db.deleteFrom('thread_participants').where('address', '=', local).execute()
+      await tx.db
+        .insertInto('removed_accounts')
+        .values({ address: local, removed_at: tx.now })
+        .execute()
       tx.emit({ type: 'account.removed', owner: local })
     }, 'accounts.remove')
   }

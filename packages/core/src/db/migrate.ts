@@ -3,6 +3,7 @@ import { PigeonholeError } from '../errors.js'
 import type { Dialect } from '../store-port.js'
 import * as m001 from './migrations/001-initial.js'
 import * as m002 from './migrations/002-postgres-event-order.js'
+import * as m003 from './migrations/003-removed-accounts.js'
 import type { Database } from './schema.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was
@@ -12,6 +13,7 @@ type MigrationModule = { up(db: Kysely<any>, dialect: Dialect): Promise<void> }
 const migrations: Record<string, MigrationModule> = {
   '001-initial': m001,
   '002-postgres-event-order': m002,
+  '003-removed-accounts': m003,
 }
 
 class CoreMigrations implements MigrationProvider {

@@ -13,6 +13,12 @@ export interface AccountsTable {
   version: number
 }
 
+/** A removed account's address: never registered again. */
+export interface RemovedAccountsTable {
+  address: string
+  removed_at: number
+}
+
 /** Shared message content, stored once. */
 export interface MessagesTable {
   id: string
@@ -85,6 +91,7 @@ export interface EventsTable {
 
 export interface Database {
   accounts: AccountsTable
+  removed_accounts: RemovedAccountsTable
   messages: MessagesTable
   box_entries: BoxEntriesTable
   box_counts: BoxCountsTable

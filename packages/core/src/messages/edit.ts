@@ -106,7 +106,7 @@ export async function retractMessage(ctx: EngineContext, input: RetractInput): P
   }, where)
 }
 
-/** The message, if it exists, is not retracted, and `by` sent it. */
+/** The message, if it exists, is not retracted, and `by` sent it and is still an account. */
 async function loadOwned(
   tx: WriteTx,
   id: string,
@@ -124,6 +124,20 @@ async function loadOwned(
       `${where}: by: only the sender (${message.from ?? 'the system'}) may change message "${id}", got ${by ?? 'null'}`,
       { field: 'by', id, by },
     )
+  }
+  if (by !== null) {
+    // The sender's account must still exist: a removed one cannot act (its address is never reused).
+    const account = await tx.db
+      .selectFrom('accounts')
+      .select('address')
+      .where('address', '=', by)
+      .executeTakeFirst()
+    if (!account) {
+      throw new PigeonholeError('not_found', `${where}: by: no account "${by}"`, {
+        field: 'by',
+        address: by,
+      })
+    }
   }
   if (message.retractedAt !== null) throw retracted(id, where)
   return message

@@ -7,6 +7,8 @@ import { PigeonholeError } from '../errors.js'
 import type { EntryRole } from '../types.js'
 import { parseInput } from '../validation/parse.js'
 import { requireBox } from './list.js'
+import { markBox } from './mark-box.js'
+import { markValues, recordMarks } from './mark-rows.js'
 import {
   type DeleteInput,
   deleteInput,
@@ -21,7 +23,7 @@ export interface ChangeResult {
   changed: number
 }
 
-/** Marks entries read (`read: true`) or unread, by ids in one transaction or a whole box in chunks. */
+/** Marks entries read (`read: true`) or unread, by ids in one transaction or a whole box (see markBox). */
 export async function mark(
   ctx: EngineContext,
   input: MarkInput,
@@ -34,70 +36,31 @@ export async function mark(
     const ids = parsed.ids
     return ctx.write(async (tx) => {
       await requireLive(ctx, tx.db, owner, ids, where)
-      return { changed: await markRows(tx, owner, read, { ids }) }
+      return { changed: await markRows(tx, owner, read, ids) }
     }, where)
   }
   const box = parsed.box!
   await requireBox(ctx, owner, box, where, 'box')
-  // Bounded chunks, each its own short transaction: other writers get the lock in between.
-  const size = ctx.limits.markChunkSize
-  let changed = 0
-  for (;;) {
-    const n = await ctx.write((tx) => markRows(tx, owner, read, { box, size }), where)
-    changed += n
-    // Not `n < size`: a concurrent mark may take rows of this chunk; only an empty one is the end.
-    if (n === 0) return { changed }
-  }
+  return { changed: await markBox(ctx, { owner, box, read }, where) }
 }
 
-/** Which entries to mark: these message ids, or the next `size` of a box. */
-type MarkTarget = { ids: readonly string[] } | { box: string; size: number }
-
+/** Marks the owner's live entries of these messages that are not yet in the asked state. */
 async function markRows(
   tx: WriteTx,
   owner: string,
   read: boolean,
-  target: MarkTarget,
+  ids: readonly string[],
 ): Promise<number> {
   const changed = await tx.db
     .updateTable('box_entries')
-    .set((eb) => ({
-      read_at: read ? tx.now : null,
-      seen_at: read ? eb.fn.coalesce('seen_at', eb.val(tx.now)) : eb.ref('seen_at'),
-      version: eb('version', '+', 1),
-      updated_at: tx.now,
-    }))
+    .set(markValues(read, tx.now))
     .where('owner', '=', owner)
     .where('deleted_at', 'is', null)
     .where('read_at', read ? 'is' : 'is not', null)
-    .where(({ eb, refTuple, selectFrom }) =>
-      'ids' in target
-        ? eb('message_id', 'in', target.ids)
-        : eb(
-            refTuple('message_id', 'role'),
-            'in',
-            selectFrom('box_entries')
-              .select(['message_id', 'role'])
-              .where('owner', '=', owner)
-              .where('box', '=', target.box)
-              .where('deleted_at', 'is', null)
-              .where('read_at', read ? 'is' : 'is not', null)
-              .limit(target.size)
-              .$asTuple('message_id', 'role'),
-          ),
-    )
+    .where('message_id', 'in', ids)
     .returning(['message_id', 'role', 'box', 'version'])
     .execute()
-  for (const row of changed) {
-    tx.count(owner, row.box, 0, read ? -1 : 1)
-    tx.emit({
-      type: read ? 'message.read' : 'message.unread',
-      owner,
-      messageId: row.message_id,
-      role: row.role as EntryRole,
-      data: { box: row.box, version: Number(row.version) },
-    })
-  }
+  recordMarks(tx, owner, read, changed)
   return changed.length
 }
 

@@ -89,6 +89,11 @@ export async function storeSends(
             attachments: item.attachments,
             threadId: item.threadId,
           })
+    // Before the key lookup: the keys of a removed sender answer no one.
+    if (item.from !== null && !known.has(item.from)) {
+      outcomes.push({ status: 'failed', error: noSender(item.from) })
+      return
+    }
     const previous = keyId === null ? undefined : existing.get(keyId)
     if (previous) {
       outcomes.push(
@@ -176,12 +181,6 @@ function checkSend(
   known: Set<string>,
   threads: Map<string, ThreadInfo>,
 ): PigeonholeError | undefined {
-  if (item.from !== null && !known.has(item.from)) {
-    return new PigeonholeError('not_found', `from: no account "${item.from}"`, {
-      field: 'from',
-      address: item.from,
-    })
-  }
   if (item.threadId !== null) {
     const thread = threads.get(item.threadId)
     if (!thread) {
@@ -203,6 +202,15 @@ function checkSend(
         { field: 'from', threadId: item.threadId, address: item.from },
       )
     }
+    // Named recipients too: a thread's messages stay among its participants.
+    const outsiders = item.to?.filter((a) => !thread.participants.includes(a)) ?? []
+    if (outsiders.length > 0) {
+      return new PigeonholeError(
+        'forbidden',
+        `to: ${outsiders.map((a) => `"${a}"`).join(', ')} ${outsiders.length === 1 ? 'is not a participant' : 'are not participants'} of thread "${item.threadId}"`,
+        { field: 'to', threadId: item.threadId, addresses: outsiders },
+      )
+    }
   }
   if (to.length === 0) {
     return new PigeonholeError(
@@ -222,6 +230,13 @@ function checkSend(
     )
   }
   return undefined
+}
+
+function noSender(from: string): PigeonholeError {
+  return new PigeonholeError('not_found', `from: no account "${from}"`, {
+    field: 'from',
+    address: from,
+  })
 }
 
 /** The sender's `sent` entry (already read) and one `inbox` entry per recipient. */

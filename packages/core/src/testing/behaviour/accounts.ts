@@ -136,6 +136,89 @@ export function describeAccounts(options: ConformanceOptions): void {
       )
     })
 
+    it('never reuses a removed address: no one can register it again or act as it', async () => {
+      await register(t.ph, 'alice', 'bob')
+      const keyed = await t.ph.messages.send({
+        from: 'alice',
+        to: ['bob'],
+        content: { text: 'hi' },
+        idempotencyKey: 'k1',
+      })
+      const thread = await t.ph.threads.create({
+        subject: 'Plans',
+        participants: ['alice', 'bob'],
+        createdBy: 'alice',
+      })
+      await t.ph.accounts.remove('alice')
+      const owners = ['bob']
+
+      const error = await expectNothingChanged(
+        t,
+        owners,
+        () => t.ph.accounts.register({ address: 'alice@local' }),
+        'already_exists',
+        { message: /"alice" belonged to a removed account and is never reused/, field: 'address' },
+      )
+      expect(error.details).toMatchObject({ removed: true })
+      expect(await t.ph.accounts.get('alice')).toBeNull()
+
+      // Nothing answers to the old address: edit, retract, a retried send, a thread send.
+      await expectNothingChanged(
+        t,
+        owners,
+        () =>
+          t.ph.messages.update({
+            id: keyed.id,
+            by: 'alice',
+            content: { text: 'hijacked' },
+            expectedVersion: 1,
+          }),
+        'not_found',
+        { message: /by: no account "alice"/, field: 'by' },
+      )
+      await expectNothingChanged(
+        t,
+        owners,
+        () => t.ph.messages.retract({ id: keyed.id, by: 'alice' }),
+        'not_found',
+        { field: 'by' },
+      )
+      await expectNothingChanged(
+        t,
+        owners,
+        () =>
+          t.ph.messages.send({
+            from: 'alice',
+            to: ['bob'],
+            content: { text: 'hi' },
+            idempotencyKey: 'k1',
+          }),
+        'not_found',
+        { message: /from: no account "alice"/ },
+      )
+      const batch = await t.ph.messages.sendMany([
+        {
+          identifier: 'retry',
+          from: 'alice',
+          to: ['bob'],
+          content: { text: 'hi' },
+          idempotencyKey: 'k1',
+        },
+      ])
+      expect(batch.items.map((i) => [i.status, i.error?.code])).toEqual([['failed', 'not_found']])
+      await expectNothingChanged(
+        t,
+        owners,
+        () => t.ph.messages.send({ from: 'alice', threadId: thread.id, content: {} }),
+        'not_found',
+      )
+      await expectError(t.ph.accounts.update({ address: 'alice', displayName: 'A' }), 'not_found')
+      await expectError(t.ph.accounts.remove('alice'), 'not_found')
+      expect(await t.ph.messages.get({ owner: 'bob', id: keyed.id })).toEqual(keyed)
+      // Other addresses register as before.
+      await t.ph.accounts.register({ address: 'alice2' })
+    })
+
     it('sending to an unregistered address fails with recipient_not_found and stores nothing', async () => {
       await register(t.ph, 'alice', 'bob')
       const error = await expectNothingChanged(

@@ -18,6 +18,7 @@ import { describeInjection } from './injection.js'
 import { describeList } from './list.js'
 import { describeListPage } from './list-page.js'
 import { describeMark } from './mark.js'
+import { describeMarkBox } from './mark-box.js'
 import { describeMoveDelete } from './move-delete.js'
 import { describeOptions } from './options.js'
 import { describeReceipts } from './receipts.js'
@@ -45,6 +46,7 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeListPage(options)
     describeCursorBinding(options)
     describeMark(options)
+    describeMarkBox(options)
     describeMoveDelete(options)
     describeUpdateRetract(options)
     describeReceipts(options)

@@ -136,6 +136,50 @@ export function describeThreads(options: ConformanceOptions): void {
       )
     })
 
+    it('a threaded send with `to` may name participants only: others are forbidden, nothing stored', async () => {
+      const thread = await plans()
+      const error = await expectNothingChanged(
+        t,
+        owners,
+        () =>
+          t.ph.messages.send({
+            from: 'alice',
+            to: ['bob', 'dave'],
+            threadId: thread.id,
+            content: {},
+          }),
+        'forbidden',
+        { message: /to: "dave" is not a participant of thread "thr_/, field: 'to' },
+      )
+      expect(error.details).toMatchObject({ threadId: thread.id, addresses: ['dave'] })
+      // A system message too: a thread's messages stay among its participants.
+      await expectNothingChanged(
+        t,
+        owners,
+        () => t.ph.messages.send({ from: null, to: ['dave'], threadId: thread.id, content: {} }),
+        'forbidden',
+        { field: 'to' },
+      )
+      const m = await t.ph.messages.send({
+        from: 'alice',
+        to: ['bob@local'],
+        threadId: thread.id,
+        content: {},
+      })
+      expect(m.to).toEqual(['bob'])
+      const result = await t.ph.messages.sendMany([
+        { identifier: 'in', from: 'alice', to: ['carol'], threadId: thread.id, content: {} },
+        { identifier: 'out', from: 'alice', to: ['dave'], threadId: thread.id, content: {} },
+      ])
+      expect(
+        result.items.map((i) => [i.identifier, i.status, i.error?.code, i.error?.details.field]),
+      ).toEqual([
+        ['in', 'created', undefined, undefined],
+        ['out', 'failed', 'forbidden', 'to'],
+      ])
+      expect((await t.ph.messages.list({ owner: 'dave' })).items).toEqual([])
+    })
+
     it('closes a thread: it takes no new messages after that', async () => {
       const thread = await plans()
       const at = t.clock.tick(3)
