@@ -1,1 +1,6 @@
-export { type ConformanceOptions, runConformanceSuite } from './conformance.js'
+export {
+  type ConformanceArea,
+  type ConformanceOptions,
+  conformanceAreas,
+  runConformanceSuite,
+} from './conformance.js'
