@@ -7,7 +7,7 @@ import { broadcast } from './broadcast.js'
 import { retractMessage, updateMessage } from './edit.js'
 import { listItems, listPage } from './list.js'
 import { type ChangeResult, mark, move, remove } from './mark.js'
-import { messageOfOwner, receiptsForSender } from './read.js'
+import { messageOfOwner, receiptsOf } from './read.js'
 import { type ItemRow, itemColumns, toItem } from './rows.js'
 import {
   type BroadcastInput,
@@ -204,7 +204,7 @@ export class Messages {
     const where = 'messages.receipts'
     const parsed = parseInput(receiptsInput, input, where)
     const owner = normalizeAddress(parsed.owner, this.#ctx.peerId)
-    return receiptsForSender(this.#ctx.db, owner, parsed.id, where)
+    return receiptsOf(this.#ctx.db, parsed.id, where, owner)
   }
 }
 

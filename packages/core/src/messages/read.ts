@@ -37,18 +37,29 @@ export async function messageOfOwner(
   return row ? toMessage(row) : null
 }
 
-/** Each recipient's delivery and first read; `not_found` for an unknown message. */
+/**
+ * Each recipient's delivery and first read; `not_found` for an unknown message. With `sender`,
+ * only for that sender: anyone else gets `forbidden` (without naming the real sender).
+ */
 export async function receiptsOf(
   db: Kysely<Database>,
   id: string,
   where: string,
+  sender?: string,
 ): Promise<Receipt[]> {
   const message = await db
     .selectFrom('messages')
-    .select('id')
+    .select('sender')
     .where('id', '=', id)
     .executeTakeFirst()
   if (!message) throw noMessage(id, where)
+  if (sender !== undefined && message.sender !== sender) {
+    throw new PigeonholeError(
+      'forbidden',
+      `${where}: owner: "${sender}" is not the sender of message "${id}"; only the sender may read its receipts`,
+      { field: 'owner', id, owner: sender },
+    )
+  }
   const rows = await db
     .selectFrom('box_entries')
     .select(['owner', 'created_at', 'seen_at'])
@@ -61,29 +72,6 @@ export async function receiptsOf(
     deliveredAt: Number(r.created_at),
     readAt: r.seen_at === null ? null : Number(r.seen_at),
   }))
-}
-
-/** Receipts for the sender only: anyone else gets `forbidden` (without naming the sender). */
-export async function receiptsForSender(
-  db: Kysely<Database>,
-  owner: string,
-  id: string,
-  where: string,
-): Promise<Receipt[]> {
-  const message = await db
-    .selectFrom('messages')
-    .select('sender')
-    .where('id', '=', id)
-    .executeTakeFirst()
-  if (!message) throw noMessage(id, where)
-  if (message.sender !== owner) {
-    throw new PigeonholeError(
-      'forbidden',
-      `${where}: owner: "${owner}" is not the sender of message "${id}"; only the sender may read its receipts`,
-      { field: 'owner', id, owner },
-    )
-  }
-  return receiptsOf(db, id, where)
 }
 
 function noMessage(id: string, where: string): PigeonholeError {
