@@ -1,6 +1,7 @@
 import type { EngineContext } from '../engine/context.js'
 import { messageById, receiptsOf } from '../messages/read.js'
-import type { Message, Receipt } from '../types.js'
+import { loadThread } from '../threads/threads.js'
+import type { Message, Receipt, Thread } from '../types.js'
 import { messageId } from '../validation/common.js'
 import { parseInput } from '../validation/parse.js'
 
@@ -19,6 +20,11 @@ export class Admin {
   /** The shared message whoever took part in it, or null. No access check. */
   async getMessage(id: string): Promise<Message | null> {
     return messageById(this.#ctx.db, parseInput(messageId, id, 'admin.getMessage', 'id'))
+  }
+
+  /** The thread with its participants, whoever asks, or null. No access check. */
+  async getThread(id: string): Promise<Thread | null> {
+    return loadThread(this.#ctx.db, parseInput(messageId, id, 'admin.getThread', 'id'))
   }
 
   /** Each recipient's delivery and first read, also of a system message. No access check. */

@@ -17,11 +17,18 @@ export const listThreadsInput = z.strictObject({
   cursor: text(1, 2000).optional(),
 })
 
+export const getThreadInput = z.strictObject({
+  /** Who asks: the thread is answered only to one of its participants. */
+  participant: address,
+  id: text(1, 200),
+})
+
 export const closeThreadInput = z.strictObject({
   id: text(1, 200),
   by: address.nullish(),
 })
 
 export type CreateThreadInput = z.input<typeof createThreadInput>
+export type GetThreadInput = z.input<typeof getThreadInput>
 export type ListThreadsInput = z.input<typeof listThreadsInput>
 export type CloseThreadInput = z.input<typeof closeThreadInput>

@@ -6,18 +6,17 @@ import type { EngineContext } from '../engine/context.js'
 import { PigeonholeError } from '../errors.js'
 import type { Page, Thread } from '../types.js'
 import { listingHash, readCursor, sealCursor } from '../util/page-cursor.js'
-import { text } from '../validation/common.js'
 import { parseInput } from '../validation/parse.js'
 import {
   type CloseThreadInput,
   type CreateThreadInput,
   closeThreadInput,
   createThreadInput,
+  type GetThreadInput,
+  getThreadInput,
   type ListThreadsInput,
   listThreadsInput,
 } from './schemas.js'
-
-const threadId = text(1, 200)
 
 /** Conversations with a subject and participants; a closed thread takes no new messages. */
 export class Threads {
@@ -80,9 +79,12 @@ export class Threads {
   }
 
   /** The thread, or null. */
-  async get(id: string): Promise<Thread | null> {
-    const parsed = parseInput(threadId, id, 'threads.get', 'id')
-    return loadThread(this.#ctx.db, parsed)
+  async get(input: GetThreadInput): Promise<Thread | null> {
+    const parsed = parseInput(getThreadInput, input, 'threads.get')
+    const thread = await loadThread(this.#ctx.db, parsed.id)
+    const participant = normalizeAddress(parsed.participant, this.#ctx.peerId)
+    // Null for a non-participant, as for an unknown id: the answer does not tell it exists.
+    return thread?.participants.includes(participant) ? thread : null
   }
 
   /** Threads a participant is in, newest first; `not_found` for an unknown participant. */
@@ -162,7 +164,8 @@ export class Threads {
   }
 }
 
-async function loadThread(db: Kysely<Database>, id: string): Promise<Thread | null> {
+/** The thread with its participants, or null; no access check (see `get`, `admin.getThread`). */
+export async function loadThread(db: Kysely<Database>, id: string): Promise<Thread | null> {
   const row = await db.selectFrom('threads').selectAll().where('id', '=', id).executeTakeFirst()
   if (!row) return null
   const members = await participantsOf(db, [id])

@@ -91,5 +91,23 @@ export function describeAccess(options: ConformanceOptions): void {
       await expectError(t.ph.admin.getMessage(''), 'invalid_input', { field: 'id' })
       await expectError(t.ph.admin.receipts(5 as never), 'invalid_input', { field: 'id' })
     })
+
+    it('threads.get answers a participant only, null to anyone else as for an unknown id; admin.getThread anyone', async () => {
+      await register(t.ph, 'alice', 'bob', 'mallory')
+      const thread = await t.ph.threads.create({
+        subject: 'Plans',
+        participants: ['alice', 'bob'],
+        createdBy: 'alice',
+      })
+      for (const participant of ['alice', 'bob', 'Bob', 'bob@local']) {
+        expect(await t.ph.threads.get({ participant, id: thread.id })).toEqual(thread)
+      }
+      for (const participant of ['mallory', 'nobody', 'bob@elsewhere']) {
+        expect(await t.ph.threads.get({ participant, id: thread.id })).toBeNull()
+      }
+      expect(await t.ph.admin.getThread(thread.id)).toEqual(thread)
+      expect(await t.ph.admin.getThread('thr_missing')).toBeNull()
+      await expectError(t.ph.admin.getThread(''), 'invalid_input', { field: 'id' })
+    })
   })
 }

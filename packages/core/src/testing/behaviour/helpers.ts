@@ -78,7 +78,9 @@ export async function expectNothingChanged(
 /** No message or thread exists under any of these ids. */
 export async function expectNothingStored(ph: Pigeonhole, ids: readonly string[]): Promise<void> {
   for (const id of ids) {
-    const found = id.startsWith('thr_') ? await ph.threads.get(id) : await ph.admin.getMessage(id)
+    const found = id.startsWith('thr_')
+      ? await ph.admin.getThread(id)
+      : await ph.admin.getMessage(id)
     expect(found, `nothing should be stored under ${id}`).toBeNull()
   }
 }

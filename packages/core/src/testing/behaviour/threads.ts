@@ -37,10 +37,10 @@ export function describeThreads(options: ConformanceOptions): void {
           version: 1,
         })
         expect(thread.id.startsWith('thr_')).toBe(true)
-        expect(await t.ph.threads.get(thread.id)).toEqual(thread)
+        expect(await t.ph.threads.get({ participant: 'bob', id: thread.id })).toEqual(thread)
       })
       expect(summary(events)).toEqual(['thread.created'])
-      expect(await t.ph.threads.get('thr_missing')).toBeNull()
+      expect(await t.ph.threads.get({ participant: 'alice', id: 'thr_missing' })).toBeNull()
       const system = await t.ph.threads.create({ subject: 'Ops', participants: ['dave'] })
       expect(system.createdBy).toBeNull()
     })
@@ -186,7 +186,7 @@ export function describeThreads(options: ConformanceOptions): void {
       const events = await eventsOf(t.ph, async () => {
         const closed = await t.ph.threads.close({ id: thread.id, by: 'carol' })
         expect(closed).toEqual({ ...thread, closedAt: at, updatedAt: at, version: 2 })
-        expect(await t.ph.threads.get(thread.id)).toEqual(closed)
+        expect(await t.ph.threads.get({ participant: 'carol', id: thread.id })).toEqual(closed)
       })
       expect(summary(events)).toEqual(['thread.closed'])
       await expectNothingChanged(
@@ -223,7 +223,7 @@ export function describeThreads(options: ConformanceOptions): void {
       await expectError(t.ph.threads.close({ id: 'thr_nope' }), 'not_found', {
         message: /id: no thread "thr_nope"/,
       })
-      expect((await t.ph.threads.get(thread.id))?.closedAt).toBeNull()
+      expect((await t.ph.threads.get({ participant: 'alice', id: thread.id }))?.closedAt).toBeNull()
     })
   })
 }

@@ -228,7 +228,7 @@ const otherCases: Case[] = [
   ],
   [
     'threads.get: a lone surrogate in the id',
-    (ph) => ph.threads.get('thr_\udc00'),
+    (ph) => ph.threads.get({ participant: 'alice', id: 'thr_\udc00' }),
     'id',
     /id: expected well-formed text \(no lone UTF-16 surrogate\)/,
   ],
@@ -276,7 +276,7 @@ const otherCases: Case[] = [
   ],
   [
     'threads.get: NUL in the id',
-    (ph) => ph.threads.get('thr\u0000'),
+    (ph) => ph.threads.get({ participant: 'alice', id: 'thr\u0000' }),
     'id',
     /id: expected text without NUL/,
   ],
@@ -286,7 +286,18 @@ const otherCases: Case[] = [
     'displayName',
     /displayName: expected text without NUL/,
   ],
-  ['threads.get: a number', (ph) => ph.threads.get(bad(3)), 'id', /id: expected a string, got 3/],
+  [
+    'threads.get: a number',
+    (ph) => ph.threads.get(bad({ participant: 'alice', id: 3 })),
+    'id',
+    /id: expected a string, got 3/,
+  ],
+  [
+    'threads.get: participant left out',
+    (ph) => ph.threads.get(bad({ id: 'thr_1' })),
+    'participant',
+    /participant: expected .*, got nothing/,
+  ],
   [
     'threads.list: limit 2000',
     (ph) => ph.threads.list({ participant: 'alice', limit: 2000 }),
