@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely'
+import type { Dialect } from './db/dialect.js'
 import type { Database } from './db/schema.js'
 
-/** The SQL family a store speaks; the migrations and a few queries differ by it. */
-export type Dialect = 'sqlite' | 'postgres'
+export type { Dialect } from './db/dialect.js'
 
 /** Optional capabilities of a store. Each flag documents its default. */
 export interface StoreCapabilities {

@@ -1,8 +1,8 @@
 import { type ExpressionBuilder, type Kysely, type SelectQueryBuilder, sql } from 'kysely'
+import type { Dialect } from '../db/dialect.js'
 import type { Database } from '../db/schema.js'
 import type { EngineContext } from '../engine/context.js'
 import type { WriteTx } from '../engine/write-tx.js'
-import type { Dialect } from '../store-port.js'
 import { yieldToEventLoop } from '../util/yield.js'
 import { markValues, recordMarks } from './mark-rows.js'
 
