@@ -14,6 +14,12 @@ export interface StoreCapabilities {
   readonly singleWriter?: boolean
   /** Largest number of bound parameters one statement may carry. Default: 999. */
   readonly maxParameters?: number
+  /**
+   * The store runs writers concurrently and needs `SELECT … FOR UPDATE` / `FOR KEY SHARE` to
+   * serialize them where a change reads rows before writing. Default: false (writes do not
+   * overlap, so reads are not locked).
+   */
+  readonly rowLocks?: boolean
 }
 
 /**

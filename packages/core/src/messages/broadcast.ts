@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { EngineContext } from '../engine/context.js'
+import { lockRows } from '../engine/row-locks.js'
 import { PigeonholeError } from '../errors.js'
 import type { Message } from '../types.js'
 import { payloadHash } from '../util/canonical-json.js'
@@ -90,8 +91,8 @@ export async function broadcast(ctx: EngineContext, input: BroadcastInput): Prom
             eb.cast<null>(sql`null`, 'bigint').as('seen_at'),
             eb.cast<null>(sql`null`, 'bigint').as('deleted_at'),
           ])
-          // PostgreSQL: a concurrent accounts.remove waits, so no entry outlives its account.
-          .$if(ctx.store.dialect === 'postgres', (q) => q.forKeyShare()),
+          // A concurrent accounts.remove waits, so no entry outlives its account.
+          .$call((q) => lockRows(q, ctx, 'keyShare')),
       )
       .executeTakeFirst()
     // Counts follow the entries just written, not a second read of accounts (which a

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { requireAccount } from '../accounts/accounts.js'
 import type { Database } from '../db/schema.js'
 import type { EngineContext } from '../engine/context.js'
+import { lockRows } from '../engine/row-locks.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import { PigeonholeError } from '../errors.js'
 import type { EntryRole } from '../types.js'
@@ -152,8 +153,8 @@ async function requireLive(
     .where('deleted_at', 'is', null)
     .where('message_id', 'in', ids)
     .$if(box !== undefined, (q) => q.where('box', '=', box!))
-    // PostgreSQL: lock the rows, so the boxes read here are still theirs at the update.
-    .$if(ctx.store.dialect === 'postgres', (q) => q.forUpdate())
+    // Lock the rows, so the boxes read here are still theirs at the update.
+    .$call((q) => lockRows(q, ctx, 'update'))
     .execute()
   const found = new Set(rows.map((r) => r.message_id))
   const missing = ids.filter((id) => !found.has(id))

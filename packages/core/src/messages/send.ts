@@ -4,6 +4,7 @@ import type { BoxEntriesTable, MessagesTable } from '../db/schema.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import { insertRows, templateRows } from '../engine/insert-rows.js'
+import { lockRows } from '../engine/row-locks.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import { PigeonholeError } from '../errors.js'
 import { participantsOf } from '../threads/threads.js'
@@ -304,8 +305,8 @@ async function loadAccounts(
         .selectFrom('accounts')
         .select('address')
         .where('address', 'in', values)
-        // PostgreSQL: a concurrent accounts.remove waits, so no entry outlives its account.
-        .$if(ctx.store.dialect === 'postgres', (q) => q.forKeyShare())
+        // A concurrent accounts.remove waits, so no entry outlives its account.
+        .$call((q) => lockRows(q, ctx, 'keyShare'))
     const { rows } =
       part.length <= templateRows
         ? await ctx.templates.run(tx.db, `accounts in ${part.length}`, part, (slot) =>

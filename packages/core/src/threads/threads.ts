@@ -3,6 +3,7 @@ import { requireAccount } from '../accounts/accounts.js'
 import type { Database, ThreadsTable } from '../db/schema.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
+import { lockRows } from '../engine/row-locks.js'
 import { PigeonholeError } from '../errors.js'
 import type { Page, Thread } from '../types.js'
 import { listingHash, readCursor, sealCursor } from '../util/page-cursor.js'
@@ -47,8 +48,8 @@ export class Threads {
         .selectFrom('accounts')
         .select('address')
         .where('address', 'in', participants)
-        // PostgreSQL: a concurrent accounts.remove waits, so no membership outlives its account.
-        .$if(this.#ctx.store.dialect === 'postgres', (q) => q.forKeyShare())
+        // A concurrent accounts.remove waits, so no membership outlives its account.
+        .$call((q) => lockRows(q, this.#ctx, 'keyShare'))
         .execute()
       const found = new Set(known.map((r) => r.address))
       const missing = participants.filter((p) => !found.has(p))
