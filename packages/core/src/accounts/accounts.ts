@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely'
+import { deleteCounts } from '../boxes/counts.js'
 import type { AccountsTable } from '../db/schema.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
@@ -176,7 +177,7 @@ export class Accounts {
         .executeTakeFirst()
       if (Number(deleted.numDeletedRows) === 0) throw notFound(local, 'accounts.remove', 'address')
       await tx.db.deleteFrom('box_entries').where('owner', '=', local).execute()
-      await tx.db.deleteFrom('box_counts').where('owner', '=', local).execute()
+      await deleteCounts(tx.db, local)
       await tx.db.deleteFrom('thread_participants').where('address', '=', local).execute()
       await tx.db
         .insertInto('removed_accounts')
