@@ -1,4 +1,4 @@
-import { requireAccount } from '../accounts/accounts.js'
+import { requireAccount } from '../accounts/lookup.js'
 import type { EngineContext } from '../engine/context.js'
 import type { BoxCount, BoxSummary } from '../types.js'
 import { address } from '../validation/common.js'

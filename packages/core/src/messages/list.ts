@@ -1,6 +1,6 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely'
 import type { z } from 'zod'
-import { requireAccount } from '../accounts/accounts.js'
+import { requireAccount } from '../accounts/lookup.js'
 import { sumCounts } from '../boxes/counts.js'
 import { requireBox } from '../boxes/require-box.js'
 import type { Database } from '../db/schema.js'

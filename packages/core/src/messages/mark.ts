@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { requireAccount } from '../accounts/accounts.js'
+import { requireAccount } from '../accounts/lookup.js'
 import { requireBox } from '../boxes/require-box.js'
 import type { Database } from '../db/schema.js'
 import type { EngineContext } from '../engine/context.js'

@@ -1,9 +1,8 @@
 import type { Kysely, Selectable } from 'kysely'
-import { requireAccount } from '../accounts/accounts.js'
+import { registeredAccounts, requireAccount } from '../accounts/lookup.js'
 import type { Database, ThreadsTable } from '../db/schema.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
-import { lockRows } from '../engine/row-locks.js'
 import { PigeonholeError } from '../errors.js'
 import type { Page, Thread } from '../types.js'
 import { listingHash, readCursor, sealCursor } from '../util/page-cursor.js'
@@ -44,14 +43,8 @@ export class Threads {
       )
     }
     return this.#ctx.write(async (tx) => {
-      const known = await tx.db
-        .selectFrom('accounts')
-        .select('address')
-        .where('address', 'in', participants)
-        // A concurrent accounts.remove waits, so no membership outlives its account.
-        .$call((q) => lockRows(q, this.#ctx, 'keyShare'))
-        .execute()
-      const found = new Set(known.map((r) => r.address))
+      // Locked (rowLocks): a concurrent accounts.remove waits, so no membership outlives its account.
+      const found = await registeredAccounts(this.#ctx, tx.db, participants)
       const missing = participants.filter((p) => !found.has(p))
       if (missing.length > 0) {
         throw new PigeonholeError(
