@@ -3,11 +3,11 @@ import { z } from 'zod'
 import { Accounts } from './accounts/accounts.js'
 import { Admin } from './admin/admin.js'
 import { Boxes } from './boxes/boxes.js'
-import { migrateToLatest } from './db/migrate.js'
 import { readClock } from './engine/clock.js'
 import { defaultLimits, EngineContext, type Limits } from './engine/context.js'
 import { systemClock, ulidIds } from './engine/ids.js'
 import { InFlight, tracked } from './engine/in-flight.js'
+import { migrateStore } from './engine/migrate-store.js'
 import { pigeonholeOptions } from './engine/options.js'
 import { afterCommit } from './events/after-commit.js'
 import { EventHub } from './events/event-hub.js'
@@ -89,7 +89,7 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
   const clock = parsed.clock ?? systemClock
   // A clock that gives no usable time fails here, not at the first write.
   readClock(clock, where)
-  await migrateToLatest(store.db, store.dialect, store.schema)
+  await migrateStore(store)
   const readAfter = (cursor: number, limit: number) => readEventsAfter(store.db, cursor, limit)
   const hub = new EventHub(readAfter, await newestCursor(store.db))
   // Reads what other connections committed: other instances, or another engine on the file.

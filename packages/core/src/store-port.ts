@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely'
+import type { Dialect } from './db/dialect.js'
 import type { Database } from './db/schema.js'
 
-/** The SQL family a store speaks; the migrations and a few queries differ by it. */
-export type Dialect = 'sqlite' | 'postgres'
+export type { Dialect } from './db/dialect.js'
 
 /** Optional capabilities of a store. Each flag documents its default. */
 export interface StoreCapabilities {
@@ -14,6 +14,12 @@ export interface StoreCapabilities {
   readonly singleWriter?: boolean
   /** Largest number of bound parameters one statement may carry. Default: 999. */
   readonly maxParameters?: number
+  /**
+   * The store runs writers concurrently and needs `SELECT … FOR UPDATE` / `FOR KEY SHARE` to
+   * serialize them where a change reads rows before writing. Default: false (writes do not
+   * overlap, so reads are not locked).
+   */
+  readonly rowLocks?: boolean
 }
 
 /**

@@ -51,7 +51,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     schema,
     pool: pool.pg,
     channel,
-    capabilities: { singleWriter: false, maxParameters },
+    capabilities: { singleWriter: false, maxParameters, rowLocks: true },
     events: feed,
     get listenerProcessId() {
       return feed.listenerProcessId

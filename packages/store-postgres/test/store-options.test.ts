@@ -42,6 +42,15 @@ describePostgres('store-postgres: pool, schema and types', () => {
     }
   })
 
+  it('runs writers concurrently, so it asks core to lock the rows a change reads', async () => {
+    const store = schemas.store(schemas.next())
+    try {
+      expect(store.capabilities).toMatchObject({ singleWriter: false, rowLocks: true })
+    } finally {
+      await store.close()
+    }
+  })
+
   it('reads int8 as numbers through its own pool, without touching pg’s global parsers', async () => {
     const store = schemas.store(schemas.next())
     const ph = await openPigeonhole({ store })

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely'
+import { deleteCounts } from '../boxes/counts.js'
 import type { AccountsTable } from '../db/schema.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
@@ -7,6 +8,7 @@ import type { Account, ConsentMode, Page } from '../types.js'
 import { listingHash, readCursor, sealCursor } from '../util/page-cursor.js'
 import { address as addressSchema } from '../validation/common.js'
 import { parseInput } from '../validation/parse.js'
+import { notFound } from './lookup.js'
 import {
   type ListAccountsInput,
   listInput,
@@ -176,7 +178,7 @@ export class Accounts {
         .executeTakeFirst()
       if (Number(deleted.numDeletedRows) === 0) throw notFound(local, 'accounts.remove', 'address')
       await tx.db.deleteFrom('box_entries').where('owner', '=', local).execute()
-      await tx.db.deleteFrom('box_counts').where('owner', '=', local).execute()
+      await deleteCounts(tx.db, local)
       await tx.db.deleteFrom('thread_participants').where('address', '=', local).execute()
       await tx.db
         .insertInto('removed_accounts')
@@ -198,29 +200,4 @@ export class Accounts {
     }
     return normalized
   }
-}
-
-/** `not_found` for an account, naming the method and the field that gave the address. */
-export function notFound(address: string, where: string, field: string): PigeonholeError {
-  return new PigeonholeError('not_found', `${where}: ${field}: no account "${address}"`, {
-    field,
-    address,
-  })
-}
-
-/** The local name of `address` if it is a registered account; else `not_found` naming `field`. */
-export async function requireAccount(
-  ctx: EngineContext,
-  address: string,
-  where: string,
-  field = 'owner',
-): Promise<string> {
-  const name = normalizeAddress(address, ctx.peerId)
-  const row = await ctx.db
-    .selectFrom('accounts')
-    .select('address')
-    .where('address', '=', name)
-    .executeTakeFirst()
-  if (!row) throw notFound(name, where, field)
-  return name
 }

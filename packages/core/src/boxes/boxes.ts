@@ -1,8 +1,9 @@
-import { requireAccount } from '../accounts/accounts.js'
+import { requireAccount } from '../accounts/lookup.js'
 import type { EngineContext } from '../engine/context.js'
 import type { BoxCount, BoxSummary } from '../types.js'
 import { address } from '../validation/common.js'
 import { parseInput } from '../validation/parse.js'
+import { readCounts } from './counts.js'
 
 /** Boxes every account has, listed first. */
 export const knownBoxes: readonly string[] = ['inbox', 'sent']
@@ -29,14 +30,7 @@ export class Boxes {
   /** The boxes of `owner`; errors name `where`, the method called. */
   async #summaries(owner: string, where: string): Promise<BoxSummary[]> {
     const name = await requireAccount(this.#ctx, parseInput(address, owner, where, 'owner'), where)
-    const rows = await this.#ctx.db
-      .selectFrom('box_counts')
-      .select(['box', 'total', 'unread'])
-      .where('owner', '=', name)
-      .execute()
-    const byName = new Map(
-      rows.map((r) => [r.box, { total: Number(r.total), unread: Number(r.unread) }]),
-    )
+    const byName = await readCounts(this.#ctx.db, name)
     const custom = [...byName.keys()].filter((b) => !knownBoxes.includes(b)).sort()
     return [...knownBoxes, ...custom].map((box) => ({
       name: box,

@@ -1,6 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely'
-import { PigeonholeError } from '../errors.js'
-import type { Dialect } from '../store-port.js'
+import type { Dialect } from './dialect.js'
 import * as m001 from './migrations/001-initial.js'
 import * as m002 from './migrations/002-postgres-event-order.js'
 import * as m003 from './migrations/003-removed-accounts.js'
@@ -30,15 +29,22 @@ class CoreMigrations implements MigrationProvider {
   }
 }
 
+/** Which migration failed, and why. */
+export interface MigrationFailure {
+  migration: string | undefined
+  error: unknown
+}
+
 /**
- * Brings the schema up to date. Kysely's migrator takes a lock (an advisory lock on
- * PostgreSQL), so several instances opening one database at once migrate it once.
+ * Brings the schema up to date; returns the failure, if any (the caller makes the error).
+ * Kysely's migrator takes a lock (an advisory lock on PostgreSQL), so several instances
+ * opening one database at once migrate it once.
  */
 export async function migrateToLatest(
   db: Kysely<Database>,
   dialect: Dialect,
   schema?: string,
-): Promise<void> {
+): Promise<MigrationFailure | undefined> {
   const migrator = new Migrator({
     db,
     provider: new CoreMigrations(dialect),
@@ -48,13 +54,6 @@ export async function migrateToLatest(
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   })
   const { error, results } = await migrator.migrateToLatest()
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName
-    throw new PigeonholeError(
-      'store_error',
-      `migration ${failed ?? '(unknown)'} failed: ${String(error)}`,
-      { migration: failed },
-      { cause: error },
-    )
-  }
+  if (!error) return undefined
+  return { migration: results?.find((r) => r.status === 'Error')?.migrationName, error }
 }

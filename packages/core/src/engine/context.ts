@@ -30,6 +30,8 @@ export class EngineContext {
   /** This engine's peer id: `name@<peerId>` is a local address. */
   readonly peerId: string
   readonly maxParameters: number
+  /** Reads that precede a write lock their rows (`StoreCapabilities.rowLocks`). */
+  readonly rowLocks: boolean
   /** Compiled hot-path statements, reused with new values. */
   readonly templates = new QueryTemplates()
   readonly #writeLock: Mutex | undefined
@@ -52,6 +54,7 @@ export class EngineContext {
     this.hub = options.hub
     this.peerId = options.peerId
     this.maxParameters = options.store.capabilities.maxParameters ?? 999
+    this.rowLocks = options.store.capabilities.rowLocks ?? false
     this.#writeLock = options.store.capabilities.singleWriter ? new Mutex() : undefined
     this.#afterCommit = options.afterCommit
   }

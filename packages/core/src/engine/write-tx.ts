@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { CountDeltas } from '../boxes/counts.js'
 import type { Database } from '../db/schema.js'
 import type { EntryRole, EventType, Json, PigeonholeEvent } from '../types.js'
 import { insertRows } from './insert-rows.js'
@@ -19,10 +20,7 @@ export class WriteTx {
   /** One timestamp for the whole change. */
   readonly now: number
   readonly #events: NewEvent[] = []
-  readonly #counts = new Map<
-    string,
-    { owner: string; box: string; total: number; unread: number }
-  >()
+  readonly #counts = new CountDeltas()
   readonly #maxParameters: number
   readonly #singleWriter: boolean
   readonly #templates: QueryTemplates
@@ -51,39 +49,14 @@ export class WriteTx {
     this.#events.push(event)
   }
 
-  /** Adds to the live totals of a box (negative to take away). */
+  /** Adds to the live totals of a box (negative to take away); `boxes/counts.ts` writes them. */
   count(owner: string, box: string, total: number, unread: number): void {
-    const key = `${owner}\u0000${box}`
-    const row = this.#counts.get(key)
-    if (row) {
-      row.total += total
-      row.unread += unread
-    } else {
-      this.#counts.set(key, { owner, box, total, unread })
-    }
+    this.#counts.add(owner, box, total, unread)
   }
 
   /** Writes the count deltas and the events; returns the events with their cursors (one writer). */
   async flush(): Promise<PigeonholeEvent[]> {
-    // Always in one order, so concurrent writers lock count rows alike and do not deadlock.
-    const deltas = [...this.#counts.values()].sort((a, b) =>
-      a.owner === b.owner ? (a.box < b.box ? -1 : 1) : a.owner < b.owner ? -1 : 1,
-    )
-    await insertRows(
-      this.#templates,
-      this.db,
-      'box_counts',
-      deltas,
-      this.#maxParameters,
-      (insert) =>
-        insert.onConflict((oc) =>
-          oc.columns(['owner', 'box']).doUpdateSet((eb) => ({
-            total: eb('box_counts.total', '+', eb.ref('excluded.total')),
-            unread: eb('box_counts.unread', '+', eb.ref('excluded.unread')),
-          })),
-        ),
-      'add',
-    )
+    await this.#counts.write(this.#templates, this.db, this.#maxParameters)
     if (this.#events.length === 0) return []
     const out: PigeonholeEvent[] = []
     const dataOf = (e: NewEvent) => (e.role ? { role: e.role, ...(e.data ?? {}) } : (e.data ?? {}))

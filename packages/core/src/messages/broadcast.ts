@@ -1,5 +1,7 @@
 import { sql } from 'kysely'
+import { countInboxEntries } from '../boxes/counts.js'
 import type { EngineContext } from '../engine/context.js'
+import { lockRows } from '../engine/row-locks.js'
 import { PigeonholeError } from '../errors.js'
 import type { Message } from '../types.js'
 import { payloadHash } from '../util/canonical-json.js'
@@ -90,34 +92,11 @@ export async function broadcast(ctx: EngineContext, input: BroadcastInput): Prom
             eb.cast<null>(sql`null`, 'bigint').as('seen_at'),
             eb.cast<null>(sql`null`, 'bigint').as('deleted_at'),
           ])
-          // PostgreSQL: a concurrent accounts.remove waits, so no entry outlives its account.
-          .$if(ctx.store.dialect === 'postgres', (q) => q.forKeyShare()),
+          // A concurrent accounts.remove waits, so no entry outlives its account.
+          .$call((q) => lockRows(q, ctx, 'keyShare')),
       )
       .executeTakeFirst()
-    // Counts follow the entries just written, not a second read of accounts (which a
-    // concurrent register or remove could change). The WHERE also keeps SQLite from reading
-    // ON CONFLICT as part of the SELECT.
-    await tx.db
-      .insertInto('box_counts')
-      .columns(['owner', 'box', 'total', 'unread'])
-      .expression((eb) =>
-        eb
-          .selectFrom('box_entries')
-          .select([
-            'owner',
-            eb.cast<string>(eb.val('inbox'), 'text').as('box'),
-            eb.cast<number>(eb.val(1), 'integer').as('total'),
-            eb.cast<number>(eb.val(1), 'integer').as('unread'),
-          ])
-          .where('message_id', '=', row.id),
-      )
-      .onConflict((oc) =>
-        oc.columns(['owner', 'box']).doUpdateSet((eb) => ({
-          total: eb('box_counts.total', '+', eb.ref('excluded.total')),
-          unread: eb('box_counts.unread', '+', eb.ref('excluded.unread')),
-        })),
-      )
-      .execute()
+    await countInboxEntries(tx.db, row.id)
     const recipients = Number(inserted.numInsertedOrUpdatedRows ?? 0)
     tx.emit({ type: 'message.broadcast', messageId: row.id, data: { recipients } })
     return toMessage(row)

@@ -1,3 +1,4 @@
+import { accountExists } from '../accounts/lookup.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import type { WriteTx } from '../engine/write-tx.js'
@@ -127,12 +128,7 @@ async function loadOwned(
   }
   if (by !== null) {
     // The sender's account must still exist: a removed one cannot act (its address is never reused).
-    const account = await tx.db
-      .selectFrom('accounts')
-      .select('address')
-      .where('address', '=', by)
-      .executeTakeFirst()
-    if (!account) {
+    if (!(await accountExists(tx.db, by))) {
       throw new PigeonholeError('not_found', `${where}: by: no account "${by}"`, {
         field: 'by',
         address: by,

@@ -1,7 +1,8 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely'
 import type { z } from 'zod'
-import { requireAccount } from '../accounts/accounts.js'
-import { knownBoxes } from '../boxes/boxes.js'
+import { requireAccount } from '../accounts/lookup.js'
+import { sumCounts } from '../boxes/counts.js'
+import { requireBox } from '../boxes/require-box.js'
 import type { Database } from '../db/schema.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
@@ -133,14 +134,7 @@ async function countFiltered(ctx: EngineContext, owner: string, f: Filters): Pro
     f.createdBefore === undefined
   if (onlyBox) {
     // The kept counts answer without touching the entries.
-    const row = await ctx.db
-      .selectFrom('box_counts')
-      .where('owner', '=', owner)
-      .$if(f.box !== undefined, (qb) => qb.where('box', '=', f.box!))
-      .select((eb) => [eb.fn.sum<number>('total').as('t'), eb.fn.sum<number>('unread').as('u')])
-      .executeTakeFirst()
-    const total = Number(row?.t ?? 0)
-    const unread = Number(row?.u ?? 0)
+    const { total, unread } = await sumCounts(ctx.db, owner, f.box)
     return f.unread === undefined ? total : f.unread ? unread : total - unread
   }
   const row = await filtered(ctx.db, owner, f)
@@ -174,34 +168,4 @@ async function checkFilters(ctx: EngineContext, f: Filters, where: string): Prom
   if (f.from !== undefined) f.from = normalizeAddress(f.from, ctx.peerId)
   if (f.box !== undefined) await requireBox(ctx, owner, f.box, where, 'box')
   return owner
-}
-
-/** `inbox` and `sent` always exist; a custom box exists once something was moved into it. */
-export async function requireBox(
-  ctx: EngineContext,
-  owner: string,
-  box: string,
-  where: string,
-  field: string,
-): Promise<void> {
-  if (knownBoxes.includes(box)) return
-  const row = await ctx.db
-    .selectFrom('box_counts')
-    .select('box')
-    .where('owner', '=', owner)
-    .where('box', '=', box)
-    .executeTakeFirst()
-  if (row) return
-  const custom = await ctx.db
-    .selectFrom('box_counts')
-    .select('box')
-    .where('owner', '=', owner)
-    .orderBy('box')
-    .execute()
-  const names = [...new Set([...knownBoxes, ...custom.map((r) => r.box)])]
-  throw new PigeonholeError(
-    'invalid_input',
-    `${where}: ${field}: expected one of ${names.map((n) => `"${n}"`).join(', ')} (the boxes of "${owner}"), got "${box}"`,
-    { field, expected: names, got: box },
-  )
 }

@@ -1,8 +1,9 @@
 import { type ExpressionBuilder, type Kysely, type SelectQueryBuilder, sql } from 'kysely'
+import type { Dialect } from '../db/dialect.js'
 import type { Database } from '../db/schema.js'
 import type { EngineContext } from '../engine/context.js'
+import { lockRows } from '../engine/row-locks.js'
 import type { WriteTx } from '../engine/write-tx.js'
-import type { Dialect } from '../store-port.js'
 import { yieldToEventLoop } from '../util/yield.js'
 import { markValues, recordMarks } from './mark-rows.js'
 
@@ -32,7 +33,7 @@ export interface KeyRange {
  * `limits.markChunkSize`, each its own short transaction. So it ends after a bounded amount of
  * work whatever runs meanwhile (a concurrent opposite mark cannot keep it going), and entries
  * marked by id meanwhile neither end it early nor hide the ones after them. Each chunk locks
- * the entries it takes (PostgreSQL), then changes exactly those. Between chunks it lets the
+ * the entries it takes (`rowLocks`), then changes exactly those. Between chunks it lets the
  * event loop run: a synchronous store would otherwise hold it for the whole box.
  */
 export async function markBox(ctx: EngineContext, mark: BoxMark, where: string): Promise<number> {
@@ -54,7 +55,11 @@ export async function markBox(ctx: EngineContext, mark: BoxMark, where: string):
 async function markChunk(ctx: EngineContext, tx: WriteTx, mark: BoxMark, range: KeyRange) {
   const { dialect } = ctx.store
   const size = ctx.limits.markChunkSize
-  const chunk = await chunkQuery(tx.db, dialect, mark, range, size).execute()
+  const chunk = await lockRows(
+    chunkQuery(tx.db, dialect, mark, range, size),
+    ctx,
+    'update',
+  ).execute()
   const ids = chunk.map((r) => r.row_id)
   const rows =
     ids.length === 0 ? [] : await markRowsQuery(tx.db, dialect, mark, ids, tx.now).execute()
@@ -70,8 +75,8 @@ async function markChunk(ctx: EngineContext, tx: WriteTx, mark: BoxMark, range: 
 // - The UPDATE names the chunk's rows by row id (ctid, rowid), with nothing else in its WHERE:
 //   a key range there would not stop at its upper end (PostgreSQL 15 checks a row
 //   comparison's later columns as a filter), and any other condition lets the planner pick a
-//   scan of a whole index. The rows were locked by the select (PostgreSQL) or nothing else
-//   writes meanwhile (SQLite), so they are still as the select saw them.
+//   scan of a whole index. The rows were locked by the select (`rowLocks`) or nothing else
+//   writes meanwhile (one writer), so they are still as the select saw them.
 
 const keyColumns = ['created_at', 'message_id', 'role'] as const
 
@@ -91,7 +96,7 @@ export function lastKeyQuery(db: Kysely<Database>, mark: BoxMark) {
     .limit(1)
 }
 
-/** The next `size` entries to change in the range, in key order, with their row ids (locked). */
+/** The next `size` entries to change in the range, in key order, with their row ids (to lock). */
 export function chunkQuery(
   db: Kysely<Database>,
   dialect: Dialect,
@@ -99,13 +104,12 @@ export function chunkQuery(
   range: KeyRange,
   size: number,
 ) {
-  const query = inOrder(
+  return inOrder(
     db
       .selectFrom('box_entries')
       .select([sql<string | number>`${rowId(dialect)}`.as('row_id'), ...keyColumns])
       .where(toChange(mark, range)),
   ).limit(size)
-  return dialect === 'postgres' ? query.forUpdate() : query
 }
 
 /** Marks these rows (row ids from `chunkQuery`, in the same transaction). */

@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely'
-import { requireAccount } from '../accounts/accounts.js'
+import { requireAccount } from '../accounts/lookup.js'
+import { requireBox } from '../boxes/require-box.js'
 import type { Database } from '../db/schema.js'
 import type { EngineContext } from '../engine/context.js'
+import { lockRows } from '../engine/row-locks.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import { PigeonholeError } from '../errors.js'
 import type { EntryRole } from '../types.js'
 import { parseInput } from '../validation/parse.js'
-import { requireBox } from './list.js'
 import { markBox } from './mark-box.js'
 import { markValues, recordMarks } from './mark-rows.js'
 import {
@@ -152,8 +153,8 @@ async function requireLive(
     .where('deleted_at', 'is', null)
     .where('message_id', 'in', ids)
     .$if(box !== undefined, (q) => q.where('box', '=', box!))
-    // PostgreSQL: lock the rows, so the boxes read here are still theirs at the update.
-    .$if(ctx.store.dialect === 'postgres', (q) => q.forUpdate())
+    // Lock the rows, so the boxes read here are still theirs at the update.
+    .$call((q) => lockRows(q, ctx, 'update'))
     .execute()
   const found = new Set(rows.map((r) => r.message_id))
   const missing = ids.filter((id) => !found.has(id))

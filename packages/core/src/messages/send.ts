@@ -1,9 +1,10 @@
 import type { Insertable } from 'kysely'
 import type { z } from 'zod'
+import { registeredAccounts } from '../accounts/lookup.js'
 import type { BoxEntriesTable, MessagesTable } from '../db/schema.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
-import { insertRows, templateRows } from '../engine/insert-rows.js'
+import { insertRows } from '../engine/insert-rows.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import { PigeonholeError } from '../errors.js'
 import { participantsOf } from '../threads/threads.js'
@@ -297,24 +298,7 @@ async function loadAccounts(
     if (item.from !== null) wanted.add(item.from)
     for (const a of recipients[i]!) if (!a.includes('@')) wanted.add(a)
   })
-  const known = new Set<string>()
-  for (const part of chunk([...wanted], ctx.maxParameters)) {
-    const query = (values: readonly string[]) =>
-      tx.db
-        .selectFrom('accounts')
-        .select('address')
-        .where('address', 'in', values)
-        // PostgreSQL: a concurrent accounts.remove waits, so no entry outlives its account.
-        .$if(ctx.store.dialect === 'postgres', (q) => q.forKeyShare())
-    const { rows } =
-      part.length <= templateRows
-        ? await ctx.templates.run(tx.db, `accounts in ${part.length}`, part, (slot) =>
-            query(part.map((_, i) => slot(i))),
-          )
-        : await tx.db.executeQuery(query(part).compile())
-    for (const row of rows) known.add(row.address)
-  }
-  return known
+  return registeredAccounts(ctx, tx.db, [...wanted])
 }
 
 async function loadThreads(

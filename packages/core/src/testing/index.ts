@@ -1,6 +1,2 @@
-export {
-  type ConformanceArea,
-  type ConformanceOptions,
-  conformanceAreas,
-  runConformanceSuite,
-} from './conformance.js'
+export { runConformanceSuite } from './conformance.js'
+export { type ConformanceArea, type ConformanceOptions, conformanceAreas } from './options.js'

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely'
-import { requireAccount } from '../accounts/accounts.js'
+import { registeredAccounts, requireAccount } from '../accounts/lookup.js'
 import type { Database, ThreadsTable } from '../db/schema.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
@@ -43,14 +43,8 @@ export class Threads {
       )
     }
     return this.#ctx.write(async (tx) => {
-      const known = await tx.db
-        .selectFrom('accounts')
-        .select('address')
-        .where('address', 'in', participants)
-        // PostgreSQL: a concurrent accounts.remove waits, so no membership outlives its account.
-        .$if(this.#ctx.store.dialect === 'postgres', (q) => q.forKeyShare())
-        .execute()
-      const found = new Set(known.map((r) => r.address))
+      // Locked (rowLocks): a concurrent accounts.remove waits, so no membership outlives its account.
+      const found = await registeredAccounts(this.#ctx, tx.db, participants)
       const missing = participants.filter((p) => !found.has(p))
       if (missing.length > 0) {
         throw new PigeonholeError(

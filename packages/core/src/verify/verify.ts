@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { countMismatches, unknownCountOwners } from '../boxes/counts.js'
 import type { Database } from '../db/schema.js'
 import type { EngineContext } from '../engine/context.js'
 import type { Difference } from '../types.js'
@@ -20,46 +21,7 @@ export function verify(ctx: EngineContext): Promise<Difference[]> {
 }
 
 async function differences(db: Kysely<Database>): Promise<Difference[]> {
-  const out: Difference[] = []
-
-  const recount = await db
-    .selectFrom('box_entries')
-    .select((eb) => [
-      'owner',
-      'box',
-      eb.fn.countAll<number>().as('total'),
-      eb.fn.sum<number>(eb.case().when('read_at', 'is', null).then(1).else(0).end()).as('unread'),
-    ])
-    .where('deleted_at', 'is', null)
-    .groupBy(['owner', 'box'])
-    .execute()
-  const kept = await db.selectFrom('box_counts').selectAll().execute()
-  const key = (owner: string, box: string) => `${owner}\u0000${box}`
-  const actual = new Map(
-    recount.map((r) => [key(r.owner, r.box), { total: Number(r.total), unread: Number(r.unread) }]),
-  )
-  const seen = new Set<string>()
-  for (const row of kept) {
-    const k = key(row.owner, row.box)
-    seen.add(k)
-    const real = actual.get(k) ?? { total: 0, unread: 0 }
-    if (Number(row.total) !== real.total || Number(row.unread) !== real.unread) {
-      out.push({
-        kind: 'count_mismatch',
-        details: {
-          owner: row.owner,
-          box: row.box,
-          kept: { total: Number(row.total), unread: Number(row.unread) },
-          recounted: real,
-        },
-      })
-    }
-  }
-  for (const [k, real] of actual) {
-    if (seen.has(k)) continue
-    const [owner, box] = k.split('\u0000') as [string, string]
-    out.push({ kind: 'count_mismatch', details: { owner, box, kept: null, recounted: real } })
-  }
+  const out = await countMismatches(db)
 
   // count(v.type), not v.cursor: a committed event may still wait for its cursor (PostgreSQL).
   const entryVersions = await db
@@ -123,12 +85,7 @@ async function differences(db: Kysely<Database>): Promise<Difference[]> {
     })
   }
 
-  const strays = await db
-    .selectFrom('box_counts as c')
-    .leftJoin('accounts as a', 'a.address', 'c.owner')
-    .select('c.owner')
-    .distinct()
-    .where('a.address', 'is', null)
+  const strays = await unknownCountOwners(db)
     .union(
       db
         .selectFrom('box_entries as e')

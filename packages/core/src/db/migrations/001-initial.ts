@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import type { Dialect } from '../../store-port.js'
+import type { Dialect } from '../dialect.js'
 
 // Migrations take `Kysely<any>`: they describe the schema as it was, not as the types are now.
 // biome-ignore lint/suspicious/noExplicitAny: see above

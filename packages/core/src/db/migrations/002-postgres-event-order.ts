@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import type { Dialect } from '../../store-port.js'
+import type { Dialect } from '../dialect.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was
 type AnyDb = Kysely<any>

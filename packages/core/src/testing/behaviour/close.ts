@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { isPigeonholeError, openPigeonhole } from '../../index.js'
-import type { ConformanceOptions } from '../conformance.js'
+import type { ConformanceOptions } from '../options.js'
 import { expectError, register } from './helpers.js'
 
 /** Generous: only a call that never settles should reach it. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { type Content, openPigeonhole } from '../../index.js'
-import type { ConformanceOptions } from '../conformance.js'
+import type { ConformanceOptions } from '../options.js'
 import { useEngine } from './harness.js'
 import { expectError, expectNothingChanged, register } from './helpers.js'
 

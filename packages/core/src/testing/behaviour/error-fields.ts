@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ErrorCode, Pigeonhole } from '../../index.js'
-import type { ConformanceOptions } from '../conformance.js'
+import type { ConformanceOptions } from '../options.js'
 import { useEngine } from './harness.js'
 import { eventsOf, expectError, expectNothingChanged, register } from './helpers.js'
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { errorCodes, isPigeonholeError, openPigeonhole, PigeonholeError } from '../../index.js'
-import type { ConformanceOptions } from '../conformance.js'
+import type { ConformanceOptions } from '../options.js'
 import { useEngine } from './harness.js'
 import { expectError, register } from './helpers.js'
 

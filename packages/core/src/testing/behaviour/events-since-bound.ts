@@ -1,7 +1,7 @@
 import { firstValueFrom, type Subscription } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { PigeonholeEvent } from '../../index.js'
-import type { ConformanceOptions } from '../conformance.js'
+import type { ConformanceOptions } from '../options.js'
 import { useEngine } from './harness.js'
 import { expectError, register } from './helpers.js'
 

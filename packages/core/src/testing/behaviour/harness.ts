@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect } from 'vitest'
 import { openPigeonhole, type Pigeonhole, type PigeonholeOptions } from '../../index.js'
 import type { Clock, IdGenerator } from '../../types.js'
-import type { ConformanceOptions } from '../conformance.js'
+import type { ConformanceOptions } from '../options.js'
 
 /** A clock that moves only when a test moves it, so times are exact. */
 export class TestClock implements Clock {

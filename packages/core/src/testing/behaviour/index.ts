@@ -1,5 +1,5 @@
 import { describe } from 'vitest'
-import type { ConformanceOptions } from '../conformance.js'
+import type { ConformanceOptions } from '../options.js'
 import { describeAccess } from './access.js'
 import { describeAccounts } from './accounts.js'
 import { describeAddresses } from './addresses.js'

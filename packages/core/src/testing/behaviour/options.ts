@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { openPigeonhole, type PigeonholeOptions } from '../../index.js'
 import type { Store } from '../../store-port.js'
-import type { ConformanceOptions } from '../conformance.js'
+import type { ConformanceOptions } from '../options.js'
 import { CountingIds, TestClock, useEngine } from './harness.js'
 import { expectError, expectNothingChanged, register } from './helpers.js'
 

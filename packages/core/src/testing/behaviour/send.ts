@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ConformanceOptions } from '../conformance.js'
+import type { ConformanceOptions } from '../options.js'
 import { useEngine } from './harness.js'
 import { eventsOf, expectNothingChanged, register, summary } from './helpers.js'
 

@@ -1,7 +1,7 @@
 import { filter, map, type Subscription } from 'rxjs'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { PigeonholeEvent } from '../../index.js'
-import type { ConformanceOptions } from '../conformance.js'
+import type { ConformanceOptions } from '../options.js'
 import { useEngine } from './harness.js'
 import { register } from './helpers.js'
 

@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest'
-import type { ConformanceOptions } from '../conformance.js'
+import type { ConformanceOptions } from '../options.js'
 import { useEngine } from './harness.js'
 import { expectNothingChanged, register } from './helpers.js'
 import { bad, type Case, many, messageCases } from './validation-cases.js'

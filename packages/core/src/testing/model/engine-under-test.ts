@@ -2,7 +2,7 @@ import type { Subscription } from 'rxjs'
 import { openPigeonhole, type Pigeonhole, type PigeonholeOptions } from '../../engine.js'
 import { PigeonholeError } from '../../errors.js'
 import type { Clock, IdGenerator, PigeonholeEvent } from '../../types.js'
-import type { ConformanceOptions } from '../conformance.js'
+import type { ConformanceOptions } from '../options.js'
 
 /** A clock that moves 1 ms per call, so every change has its own time and order is fixed. */
 export function steppingClock(start = 1_700_000_000_000): Clock {

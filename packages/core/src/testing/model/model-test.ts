@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { ConformanceOptions } from '../conformance.js'
+import type { ConformanceOptions } from '../options.js'
 import {
   DeleteCommand,
   type IdPicks,

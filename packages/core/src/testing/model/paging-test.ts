@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { BoxItem, Page } from '../../types.js'
-import type { ConformanceOptions } from '../conformance.js'
+import type { ConformanceOptions } from '../options.js'
 import { EngineUnderTest } from './engine-under-test.js'
 import { type Change, type EntryKey, type Kind, keyOf, Mailbox, sortKeys } from './mailbox.js'
 

@@ -1,0 +1,2 @@
+/** The SQL family a store speaks; the migrations and a few queries differ by it. */
+export type Dialect = 'sqlite' | 'postgres'
