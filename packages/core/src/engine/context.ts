@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.js'
 import { PigeonholeError } from '../errors.js'
 import type { AfterCommit } from '../events/after-commit.js'
 import type { EventHub } from '../events/event-hub.js'
+import type { SendPolicy } from '../send/policy.js'
 import type { Store, TransactionBody } from '../store-port.js'
 import type { Clock, IdGenerator } from '../types.js'
 import { Mutex } from '../util/mutex.js'
@@ -30,6 +31,8 @@ export class EngineContext {
   /** This engine's peer id: `name@<peerId>` is a local address. */
   readonly peerId: string
   readonly maxParameters: number
+  /** The send pipeline's policy steps, in order: the built-in ones, then the host's. */
+  readonly policies: readonly SendPolicy[]
   /** Compiled hot-path statements, reused with new values. */
   readonly templates = new QueryTemplates()
   readonly #writeLock: Mutex | undefined
@@ -44,6 +47,7 @@ export class EngineContext {
     hub: EventHub
     peerId: string
     afterCommit: AfterCommit
+    policies: readonly SendPolicy[]
   }) {
     this.store = options.store
     this.clock = options.clock
@@ -54,6 +58,7 @@ export class EngineContext {
     this.maxParameters = options.store.capabilities.maxParameters ?? 999
     this.#writeLock = options.store.capabilities.singleWriter ? new Mutex() : undefined
     this.#afterCommit = options.afterCommit
+    this.policies = options.policies
   }
 
   get db(): Kysely<Database> {

@@ -1,6 +1,8 @@
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import { PigeonholeError } from '../errors.js'
+import { storeSends } from '../send/pipeline.js'
+import { type PreparedSend, prepareSend } from '../send/prepare.js'
 import type { BoxItem, Message, NumberedPage, Page, Receipt } from '../types.js'
 import { parseInput } from '../validation/parse.js'
 import { broadcast } from './broadcast.js'
@@ -30,7 +32,6 @@ import {
   sendManyItem,
   type UpdateMessageInput,
 } from './schemas.js'
-import { type PreparedSend, prepareSend, storeSends } from './send.js'
 
 /** One item's outcome in `sendMany`, in input order. */
 export interface SendManyItemResult {
