@@ -1,6 +1,7 @@
 import { PigeonholeError } from '../errors.js'
 import { boxNamePattern } from '../validation/common.js'
 import type { Refusal, SendBatch, SendItem, SendPolicy, Verdicts } from './policy.js'
+import { guarded } from './policy-threw.js'
 
 /**
  * Step 3: runs the policy steps in order over the items still standing, and keeps per item
@@ -65,7 +66,9 @@ export class Judgement {
     const after = () => {
       if (changed) this.#settle(dropped)
     }
-    const pending = step.judge({ ...this.#base, items: this.#items }, verdicts)
+    const pending = guarded(step.name, () =>
+      step.judge({ ...this.#base, items: this.#items }, verdicts),
+    )
     if (pending) return pending.then(after)
     after()
     return undefined
