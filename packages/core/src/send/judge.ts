@@ -16,6 +16,8 @@ export class Judgement {
   readonly to: (readonly string[] | undefined)[] = []
   #items: readonly SendItem[]
   readonly #base: Omit<SendBatch, 'items'>
+  /** The batch the steps see, made again only after a step refused something. */
+  #batch: SendBatch | undefined
 
   constructor(items: readonly SendItem[], base: Omit<SendBatch, 'items'>) {
     this.#items = items
@@ -35,13 +37,15 @@ export class Judgement {
   }
 
   #runStep(step: SendPolicy): Promise<void> | undefined {
+    // Made only when a step refuses: the common case (all allowed) allocates next to nothing.
+    let dropped: Map<number, Set<string>> | undefined
     let changed = false
-    const dropped = new Map<number, Set<string>>()
     const verdicts: Verdicts = {
       refuse: (item, refusal) => {
         if (this.errors[item.index]) return
         const recipient = refusal instanceof PigeonholeError ? undefined : refusal.recipient
         if (step.partial && recipient !== undefined && item.to.includes(recipient)) {
+          dropped ??= new Map()
           const set = dropped.get(item.index) ?? new Set()
           dropped.set(item.index, set.add(recipient))
           // Kept in case no recipient is left: then the item is refused with it.
@@ -66,20 +70,21 @@ export class Judgement {
     const after = () => {
       if (changed) this.#settle(dropped)
     }
-    const pending = guarded(step.name, () =>
-      step.judge({ ...this.#base, items: this.#items }, verdicts),
-    )
+    this.#batch ??= { ...this.#base, items: this.#items }
+    const batch = this.#batch
+    const pending = guarded(step.name, () => step.judge(batch, verdicts))
     if (pending) return pending.then(after)
     after()
     return undefined
   }
 
   /** Later steps see neither refused items nor left-out recipients. */
-  #settle(dropped: Map<number, Set<string>>): void {
+  #settle(dropped: Map<number, Set<string>> | undefined): void {
+    this.#batch = undefined
     const next: SendItem[] = []
     for (const item of this.#items) {
       if (this.errors[item.index]) continue
-      const out = dropped.get(item.index)
+      const out = dropped?.get(item.index)
       if (!out) {
         next.push(item)
         continue
