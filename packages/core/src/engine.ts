@@ -16,6 +16,8 @@ import { GuardedObservable, logSubscriberError } from './events/guarded-observab
 import { newestCursor, readEventsAfter } from './events/queries.js'
 import { boundedSince } from './events/since-bound.js'
 import { Messages } from './messages/messages.js'
+import type { SendPolicy } from './send/policy.js'
+import { builtinSteps } from './send/steps/index.js'
 import type { Store } from './store-port.js'
 import { Threads } from './threads/threads.js'
 import type { Clock, Difference, IdGenerator, PigeonholeEvent } from './types.js'
@@ -47,6 +49,11 @@ export interface PigeonholeOptions {
    * the other subscribers go on. Default: `console.error` with what happened.
    */
   onSubscriberError?: (error: unknown, event: unknown) => void
+  /**
+   * Host policy steps of the send pipeline (mute lists, filters, ...), run in order inside the
+   * send's transaction after the built-in ones. Default: none.
+   */
+  policies?: SendPolicy[]
 }
 
 /** The engine: facades over one store, and the stream of everything that happens. */
@@ -106,6 +113,7 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     hub,
     peerId: parsed.peerId ?? 'local',
     afterCommit: afterCommit(store, hub, poller),
+    policies: [...builtinSteps, ...(parsed.policies ?? [])],
   })
   // What a subscriber throws goes here, never to RxJS's rethrow that kills the process.
   const report = parsed.onSubscriberError ?? logSubscriberError

@@ -10,6 +10,7 @@ export const errorCodes = {
   invalid_transition: 'the record is in a state that does not allow this change',
   thread_closed: 'the thread is closed and takes no new messages',
   forbidden: 'the caller may not do this to this record',
+  refused: 'a send policy refused the send; details.policy and details.code say which and why',
   rate_limited: 'too many calls; retry after details.retryAfterMs',
   file_too_large: 'the file is larger than the configured limit',
   integrity_error: 'stored data failed an integrity check',

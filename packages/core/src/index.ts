@@ -25,6 +25,15 @@ export type {
   UpdateMessageInput,
 } from './messages/schemas.js'
 export type {
+  PolicyReader,
+  Refusal,
+  SendBatch,
+  SendItem,
+  SendPolicy,
+  ThreadInfo,
+  Verdicts,
+} from './send/policy.js'
+export type {
   Dialect,
   Store,
   StoreCapabilities,

@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.js'
 import { PigeonholeError } from '../errors.js'
 import type { AfterCommit } from '../events/after-commit.js'
 import type { EventHub } from '../events/event-hub.js'
+import type { SendPolicy } from '../send/policy.js'
 import type { Store, TransactionBody } from '../store-port.js'
 import type { Clock, IdGenerator } from '../types.js'
 import { Mutex } from '../util/mutex.js'
@@ -32,6 +33,8 @@ export class EngineContext {
   readonly maxParameters: number
   /** Reads that precede a write lock their rows (`StoreCapabilities.rowLocks`). */
   readonly rowLocks: boolean
+  /** The send pipeline's policy steps, in order: the built-in ones, then the host's. */
+  readonly policies: readonly SendPolicy[]
   /** Compiled hot-path statements, reused with new values. */
   readonly templates = new QueryTemplates()
   readonly #writeLock: Mutex | undefined
@@ -46,6 +49,7 @@ export class EngineContext {
     hub: EventHub
     peerId: string
     afterCommit: AfterCommit
+    policies: readonly SendPolicy[]
   }) {
     this.store = options.store
     this.clock = options.clock
@@ -57,6 +61,7 @@ export class EngineContext {
     this.rowLocks = options.store.capabilities.rowLocks ?? false
     this.#writeLock = options.store.capabilities.singleWriter ? new Mutex() : undefined
     this.#afterCommit = options.afterCommit
+    this.policies = options.policies
   }
 
   get db(): Kysely<Database> {

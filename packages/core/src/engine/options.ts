@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { SendPolicy } from '../send/policy.js'
 import type { Store } from '../store-port.js'
 import type { Clock, IdGenerator } from '../types.js'
 import { addressPart } from '../validation/common.js'
@@ -16,6 +17,20 @@ export const pigeonholeOptions = z.strictObject({
       maxContentBytes: integerOption(1).optional(),
       markChunkSize: integerOption(1).optional(),
     })
+    .optional(),
+  /** Host policy steps of the send pipeline, run in order after the built-in ones. */
+  policies: z
+    .array(
+      z.custom<SendPolicy>(
+        (v) =>
+          typeof v === 'object' &&
+          v !== null &&
+          typeof (v as SendPolicy).name === 'string' &&
+          (v as SendPolicy).name.length > 0 &&
+          typeof (v as SendPolicy).judge === 'function',
+        { error: 'a policy { name: string, judge(batch, verdicts) }' },
+      ),
+    )
     .optional(),
   /** Called when an `events$` subscriber throws (see the events section of the README). */
   onSubscriberError: functionOption<(error: unknown, event?: unknown) => void>().optional(),

@@ -3,17 +3,20 @@ import { countInboxEntries } from '../boxes/counts.js'
 import type { EngineContext } from '../engine/context.js'
 import { lockRows } from '../engine/row-locks.js'
 import { PigeonholeError } from '../errors.js'
+import { judgeBroadcast } from '../send/broadcast-policies.js'
+import { prepareSend } from '../send/prepare.js'
+import { contentType } from '../send/write.js'
 import type { Message } from '../types.js'
 import { payloadHash } from '../util/canonical-json.js'
 import { parseInput } from '../validation/parse.js'
 import { toMessage } from './rows.js'
 import { type BroadcastInput, broadcastInput } from './schemas.js'
-import { contentType, prepareSend } from './send.js'
 
 /**
  * A system message to every account, in one transaction. Entries and counts are written with
  * INSERT ... SELECT over the accounts, so the cost is a few statements whatever the number of
- * accounts. It emits one `message.broadcast` event, not one per account.
+ * accounts. It emits one `message.broadcast` event, not one per account. The policy steps run
+ * as SQL conditions over the accounts, or once on the broadcast as a whole (judgeBroadcast).
  */
 export async function broadcast(ctx: EngineContext, input: BroadcastInput): Promise<Message> {
   const where = 'messages.broadcast'
@@ -45,6 +48,7 @@ export async function broadcast(ctx: EngineContext, input: BroadcastInput): Prom
         )
       }
     }
+    const conditions = await judgeBroadcast(ctx, tx, prepared, where)
     const row = {
       id: ctx.ids.next('msg'),
       sender: null,
@@ -92,6 +96,7 @@ export async function broadcast(ctx: EngineContext, input: BroadcastInput): Prom
             eb.cast<null>(sql`null`, 'bigint').as('seen_at'),
             eb.cast<null>(sql`null`, 'bigint').as('deleted_at'),
           ])
+          .$if(conditions.length > 0, (q) => q.where((eb) => eb.and(conditions.map((c) => c(eb)))))
           // A concurrent accounts.remove waits, so no entry outlives its account.
           .$call((q) => lockRows(q, ctx, 'keyShare')),
       )

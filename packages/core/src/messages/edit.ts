@@ -3,12 +3,12 @@ import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import { PigeonholeError } from '../errors.js'
+import { contentType } from '../send/write.js'
 import type { Message } from '../types.js'
 import { parseInput } from '../validation/parse.js'
 import { contentJson } from './content-size.js'
 import { toMessage } from './rows.js'
 import { type RetractInput, retractInput, type UpdateMessageInput, updateInput } from './schemas.js'
-import { contentType } from './send.js'
 
 /**
  * Replaces the shared content. Compare-and-set on `expectedVersion`: of two concurrent

@@ -1,6 +1,9 @@
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import { PigeonholeError } from '../errors.js'
+import { storeSends } from '../send/pipeline.js'
+import { unwrapPolicyError } from '../send/policy-threw.js'
+import { type PreparedSend, prepareSend } from '../send/prepare.js'
 import type { BoxItem, Message, NumberedPage, Page, Receipt } from '../types.js'
 import { parseInput } from '../validation/parse.js'
 import { broadcast } from './broadcast.js'
@@ -30,7 +33,6 @@ import {
   sendManyItem,
   type UpdateMessageInput,
 } from './schemas.js'
-import { type PreparedSend, prepareSend, storeSends } from './send.js'
 
 /** One item's outcome in `sendMany`, in input order. */
 export interface SendManyItemResult {
@@ -65,10 +67,9 @@ export class Messages {
       parseInput(sendInput, input, 'messages.send'),
       'messages.send',
     )
-    const [outcome] = await this.#ctx.write(
-      (tx) => storeSends(this.#ctx, tx, [prepared]),
-      'messages.send',
-    )
+    const [outcome] = await this.#ctx
+      .write((tx) => storeSends(this.#ctx, tx, [prepared]), 'messages.send')
+      .catch(unwrapPolicyError)
     if (outcome!.status === 'failed') {
       const e = outcome!.error
       throw new PigeonholeError(e.code, `messages.send: ${e.message}`, { ...e.details })
@@ -97,15 +98,17 @@ export class Messages {
       }
     })
     if (ready.length > 0) {
-      const outcomes = await this.#ctx.write(
-        (tx) =>
-          storeSends(
-            this.#ctx,
-            tx,
-            ready.map((r) => r.prepared),
-          ),
-        where,
-      )
+      const outcomes = await this.#ctx
+        .write(
+          (tx) =>
+            storeSends(
+              this.#ctx,
+              tx,
+              ready.map((r) => r.prepared),
+            ),
+          where,
+        )
+        .catch(unwrapPolicyError)
       outcomes.forEach((outcome, i) => {
         const { index } = ready[i]!
         const identifier = results[index]!.identifier
@@ -126,7 +129,7 @@ export class Messages {
 
   /** A system message (`from: null`) to every account, in one transaction. */
   broadcast(input: BroadcastInput): Promise<Message> {
-    return broadcast(this.#ctx, input)
+    return broadcast(this.#ctx, input).catch(unwrapPolicyError)
   }
 
   /**

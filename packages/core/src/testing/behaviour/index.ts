@@ -21,6 +21,7 @@ import { describeMark } from './mark.js'
 import { describeMarkBox } from './mark-box.js'
 import { describeMoveDelete } from './move-delete.js'
 import { describeOptions } from './options.js'
+import { describePolicies } from './policies.js'
 import { describeReceipts } from './receipts.js'
 import { describeSend } from './send.js'
 import { describeSendMany } from './send-many.js'
@@ -42,6 +43,7 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeSend(options)
     describeSendMany(options)
     describeBroadcast(options)
+    describePolicies(options)
     describeList(options)
     describeListPage(options)
     describeCursorBinding(options)

@@ -1,0 +1,109 @@
+import { PigeonholeError } from '../errors.js'
+import { boxNamePattern } from '../validation/common.js'
+import type { Refusal, SendBatch, SendItem, SendPolicy, Verdicts } from './policy.js'
+import { guarded } from './policy-threw.js'
+
+/**
+ * Step 3: runs the policy steps in order over the items still standing, and keeps per item
+ * (by `index`) what they decided: a refusal, the recipients routed elsewhere, those left out.
+ */
+export class Judgement {
+  /** Per item: why it was refused, if it was. */
+  readonly errors: (PigeonholeError | undefined)[] = []
+  /** Per item: recipient to box, for recipients routed out of `inbox`. */
+  readonly routes: (Map<string, string> | undefined)[] = []
+  /** Per item: its recipients after the steps (absent: unchanged). */
+  readonly to: (readonly string[] | undefined)[] = []
+  #items: readonly SendItem[]
+  readonly #base: Omit<SendBatch, 'items'>
+  /** The batch the steps see, made again only after a step refused something. */
+  #batch: SendBatch | undefined
+
+  constructor(items: readonly SendItem[], base: Omit<SendBatch, 'items'>) {
+    this.#items = items
+    this.#base = base
+  }
+
+  /**
+   * Runs `steps` in order; synchronous while the steps are (the built-in ones are), so a send
+   * with no async policy takes no extra turn of the event loop.
+   */
+  run(steps: readonly SendPolicy[]): void | Promise<void> {
+    for (let i = 0; i < steps.length; i++) {
+      if (this.#items.length === 0) return
+      const pending = this.#runStep(steps[i]!)
+      if (pending) return pending.then(() => this.run(steps.slice(i + 1)))
+    }
+  }
+
+  #runStep(step: SendPolicy): Promise<void> | undefined {
+    // Made only when a step refuses: the common case (all allowed) allocates next to nothing.
+    let dropped: Map<number, Set<string>> | undefined
+    let changed = false
+    const verdicts: Verdicts = {
+      refuse: (item, refusal) => {
+        if (this.errors[item.index]) return
+        const recipient = refusal instanceof PigeonholeError ? undefined : refusal.recipient
+        if (step.partial && recipient !== undefined && item.to.includes(recipient)) {
+          dropped ??= new Map()
+          const set = dropped.get(item.index) ?? new Set()
+          dropped.set(item.index, set.add(recipient))
+          // Kept in case no recipient is left: then the item is refused with it.
+          if (set.size === item.to.length) this.errors[item.index] = refusedBy(step, refusal)
+        } else {
+          this.errors[item.index] = refusedBy(step, refusal)
+        }
+        changed = true
+      },
+      route: (item, recipient, box) => {
+        if (!item.to.includes(recipient) || !boxNamePattern.test(box) || box === 'sent') {
+          throw new PigeonholeError(
+            'invalid_input',
+            `policy "${step.name}": route: expected a recipient of the message and a box name other than "sent", got "${recipient}" to "${box}"`,
+            { field: 'policies', policy: step.name, recipient, box },
+          )
+        }
+        const routes = this.routes[item.index] ?? new Map<string, string>()
+        this.routes[item.index] = routes.set(recipient, box)
+      },
+    }
+    const after = () => {
+      if (changed) this.#settle(dropped)
+    }
+    this.#batch ??= { ...this.#base, items: this.#items }
+    const batch = this.#batch
+    const pending = guarded(step.name, () => step.judge(batch, verdicts))
+    if (pending) return pending.then(after)
+    after()
+    return undefined
+  }
+
+  /** Later steps see neither refused items nor left-out recipients. */
+  #settle(dropped: Map<number, Set<string>> | undefined): void {
+    this.#batch = undefined
+    const next: SendItem[] = []
+    for (const item of this.#items) {
+      if (this.errors[item.index]) continue
+      const out = dropped?.get(item.index)
+      if (!out) {
+        next.push(item)
+        continue
+      }
+      const to = item.to.filter((a) => !out.has(a))
+      this.to[item.index] = to
+      next.push({ ...item, to })
+    }
+    this.#items = next
+  }
+}
+
+function refusedBy(step: SendPolicy, refusal: Refusal | PigeonholeError): PigeonholeError {
+  if (refusal instanceof PigeonholeError) return refusal
+  const { code, message, recipient, details } = refusal
+  return new PigeonholeError('refused', `refused by policy "${step.name}": ${message}`, {
+    ...details,
+    ...(recipient !== undefined && { field: 'to', recipient }),
+    policy: step.name,
+    code,
+  })
+}

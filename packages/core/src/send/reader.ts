@@ -1,0 +1,65 @@
+import type { Kysely } from 'kysely'
+import { toAccount } from '../accounts/accounts.js'
+import type { Database } from '../db/schema.js'
+import { participantsOf } from '../threads/threads.js'
+import type { Account } from '../types.js'
+import { chunk } from '../util/chunk.js'
+import type { PolicyReader } from './policy.js'
+
+/**
+ * The read-only lookups a policy step gets, in the send's transaction. It queries only when
+ * asked, so the built-in steps (which read nothing) cost nothing here.
+ */
+export class TxPolicyReader implements PolicyReader {
+  readonly #db: Kysely<Database>
+  readonly #params: number
+
+  constructor(db: Kysely<Database>, maxParameters: number) {
+    this.#db = db
+    this.#params = maxParameters
+  }
+
+  async accounts(addresses: readonly string[]): Promise<Map<string, Account>> {
+    const out = new Map<string, Account>()
+    for (const part of chunk([...new Set(addresses)], this.#params)) {
+      const rows = await this.#db
+        .selectFrom('accounts')
+        .selectAll()
+        .where('address', 'in', part)
+        .execute()
+      for (const row of rows) out.set(row.address, toAccount(row))
+    }
+    return out
+  }
+
+  async participants(threadIds: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>()
+    for (const part of chunk([...new Set(threadIds)], this.#params)) {
+      for (const [id, members] of await participantsOf(this.#db, part)) out.set(id, members)
+    }
+    return out
+  }
+
+  async haveSent(pairs: readonly { from: string; to: string }[]): Promise<boolean[]> {
+    const found = new Set<string>()
+    const froms = [...new Set(pairs.map((p) => p.from))]
+    const tos = [...new Set(pairs.map((p) => p.to))]
+    const half = Math.max(1, Math.floor(this.#params / 2))
+    // Two IN lists rather than row values: both stores use the owner index for them.
+    for (const fromPart of chunk(froms, half)) {
+      for (const toPart of chunk(tos, half)) {
+        const rows = await this.#db
+          .selectFrom('box_entries as r')
+          .innerJoin('messages as m', 'm.id', 'r.message_id')
+          .select(['m.sender', 'r.owner'])
+          .distinct()
+          .where('r.role', '=', 'received')
+          .where('r.owner', 'in', toPart)
+          .where('m.sender', 'in', fromPart)
+          .execute()
+        for (const row of rows) found.add(`${row.sender}\u0000${row.owner}`)
+      }
+    }
+    return pairs.map((p) => found.has(`${p.from}\u0000${p.to}`))
+  }
+}

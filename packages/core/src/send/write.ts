@@ -1,0 +1,118 @@
+import type { Insertable } from 'kysely'
+import type { BoxEntriesTable, MessagesTable } from '../db/schema.js'
+import type { EngineContext } from '../engine/context.js'
+import { insertRows } from '../engine/insert-rows.js'
+import type { WriteTx } from '../engine/write-tx.js'
+import type { Content, Message } from '../types.js'
+import type { PreparedSend } from './prepare.js'
+
+/**
+ * Step 4: the rows of a batch: messages, box entries, count deltas and events. Collected per
+ * message, then written with a few multi-row INSERTs.
+ */
+export class SendWriter {
+  readonly #ctx: EngineContext
+  readonly #tx: WriteTx
+  readonly #messages: Insertable<MessagesTable>[] = []
+  readonly #entries: Insertable<BoxEntriesTable>[] = []
+
+  constructor(ctx: EngineContext, tx: WriteTx) {
+    this.#ctx = ctx
+    this.#tx = tx
+  }
+
+  /**
+   * Adds a message to `to`: the sender's `sent` entry (already read), and each recipient's
+   * `received` entry in `inbox` or the box a policy routed it to. Returns its row and Message.
+   */
+  add(
+    item: PreparedSend,
+    to: readonly string[],
+    hash: string | null,
+    routes: ReadonlyMap<string, string> | undefined,
+  ): { row: Insertable<MessagesTable>; message: Message } {
+    const tx = this.#tx
+    const row: Insertable<MessagesTable> = {
+      id: this.#ctx.ids.next('msg'),
+      sender: item.from,
+      recipients: JSON.stringify(to),
+      content: item.contentJson,
+      content_type: contentType(item.content),
+      attachments: JSON.stringify(item.attachments),
+      thread_id: item.threadId,
+      broadcast: 0,
+      created_at: tx.now,
+      updated_at: tx.now,
+      version: 1,
+      idem_sender: item.from ?? '',
+      idempotency_key: item.idempotencyKey,
+      payload_hash: hash,
+      retracted_at: null,
+    }
+    this.#messages.push(row)
+    this.#addEntries(row.id, item.from, to, routes)
+    // Built from the input, not by parsing back the JSON just written (hot path).
+    const message: Message = {
+      id: row.id,
+      from: item.from,
+      to: [...to],
+      content: item.content,
+      attachments: item.attachments,
+      threadId: item.threadId,
+      broadcast: false,
+      createdAt: tx.now,
+      updatedAt: tx.now,
+      version: 1,
+      idempotencyKey: item.idempotencyKey,
+      retractedAt: null,
+    }
+    return { row, message }
+  }
+
+  /** Writes what was added. */
+  async flush(): Promise<void> {
+    const { templates, maxParameters } = this.#ctx
+    await insertRows(templates, this.#tx.db, 'messages', this.#messages, maxParameters)
+    await insertRows(templates, this.#tx.db, 'box_entries', this.#entries, maxParameters)
+  }
+
+  #addEntries(
+    messageId: string,
+    from: string | null,
+    to: readonly string[],
+    routes: ReadonlyMap<string, string> | undefined,
+  ): void {
+    const tx = this.#tx
+    const base = {
+      message_id: messageId,
+      created_at: tx.now,
+      updated_at: tx.now,
+      version: 1,
+      deleted_at: null,
+    }
+    if (from !== null) {
+      this.#entries.push({
+        ...base,
+        owner: from,
+        role: 'sent',
+        box: 'sent',
+        read_at: tx.now,
+        seen_at: tx.now,
+      })
+      tx.count(from, 'sent', 1, 0)
+      tx.emit({ type: 'message.sent', owner: from, messageId, role: 'sent', data: { to: [...to] } })
+    }
+    for (const owner of to) {
+      const box = routes?.get(owner) ?? 'inbox'
+      this.#entries.push({ ...base, owner, role: 'received', box, read_at: null, seen_at: null })
+      tx.count(owner, box, 1, 1)
+      tx.emit({ type: 'message.received', owner, messageId, role: 'received', data: { from } })
+    }
+  }
+}
+
+/** The content's `@type`, kept in a column for the `type` filter. */
+export function contentType(content: Content): string | null {
+  const type = content['@type']
+  return typeof type === 'string' ? type : null
+}
