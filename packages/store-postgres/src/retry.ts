@@ -30,17 +30,26 @@ export function transactionRetry(policy: RetryPolicy): <T>(run: () => Promise<T>
   // Fired before each wait, with the attempt that failed (1 for the first) and the wait.
   retrying.onRetry((event) => {
     if (!('error' in event)) return
-    policy.onRetry({
-      attempt: event.attempt,
-      sqlState: sqlStateOf(event.error)!,
-      delayMs: event.delay,
-    })
+    const sqlState = sqlStateOf(event.error)!
+    try {
+      policy.onRetry({ attempt: event.attempt, sqlState, delayMs: event.delay })
+    } catch (error) {
+      throw new OnRetryThrew(error)
+    }
   })
   return async (run) => {
     try {
       return await retrying.execute(() => run())
     } catch (error) {
-      throw toStoreError(error)
+      throw error instanceof OnRetryThrew ? error.thrown : toStoreError(error)
     }
+  }
+}
+
+/** What the caller's `onRetry` threw: it reaches the caller as thrown, not as a store_error. */
+class OnRetryThrew {
+  readonly thrown: unknown
+  constructor(thrown: unknown) {
+    this.thrown = thrown
   }
 }

@@ -62,6 +62,24 @@ describe('store-postgres: retry and reconnect delays', () => {
     expect(retries).toHaveLength(2)
   })
 
+  it('what onRetry throws reaches the caller as thrown, and ends the retries', async () => {
+    const boom = new Error('boom')
+    const withRetry = transactionRetry({
+      maxAttempts: 8,
+      retryDelayMs: 1,
+      onRetry: () => {
+        throw boom
+      },
+    })
+    let runs = 0
+    const error = await withRetry(async () => {
+      runs += 1
+      throw failure('40001')
+    }).catch((e: unknown) => e)
+    expect(error).toBe(boom)
+    expect(runs).toBe(1)
+  })
+
   it('the listener retries a refused connection with growing delays until stopped', async () => {
     const attempts: number[] = []
     const listener = new Listener({
