@@ -1,3 +1,4 @@
+import { ExponentialBackoff, halfJitterGenerator, type IBackoff } from 'cockatiel'
 import pg from 'pg'
 import { toStoreError } from './store-error.js'
 
@@ -20,13 +21,21 @@ export interface ListenerOptions {
  */
 export class Listener {
   readonly #options: ListenerOptions
+  /** Delays from `reconnectMinMs`, doubling up to `reconnectMaxMs`, each between half and all. */
+  readonly #backoff: ExponentialBackoff<number>
+  /** The last delay of the current run of failures; none while listening. */
+  #delay: IBackoff<unknown> | undefined
   #client: pg.Client | undefined
   #timer: NodeJS.Timeout | undefined
-  #failures = 0
   #stopped = false
 
   constructor(options: ListenerOptions) {
     this.#options = options
+    this.#backoff = new ExponentialBackoff({
+      initialDelay: options.reconnectMinMs,
+      maxDelay: options.reconnectMaxMs,
+      generator: halfJitterGenerator,
+    })
   }
 
   /** The server process id of the listening connection, while there is one. */
@@ -84,17 +93,14 @@ export class Listener {
       return
     }
     this.#client = client
-    this.#failures = 0
+    this.#delay = undefined
     this.#options.onListening()
   }
 
   #schedule(): void {
-    const { reconnectMinMs, reconnectMaxMs } = this.#options
-    const ceiling = Math.min(reconnectMaxMs, reconnectMinMs * 2 ** this.#failures)
-    this.#failures += 1
-    const delay = ceiling / 2 + (Math.random() * ceiling) / 2
+    this.#delay = this.#delay ? this.#delay.next(undefined) : this.#backoff.next()
     clearTimeout(this.#timer)
-    this.#timer = setTimeout(() => void this.#connect(), delay)
+    this.#timer = setTimeout(() => void this.#connect(), this.#delay.duration)
     this.#timer.unref()
   }
 }

@@ -5,7 +5,7 @@ import type pg from 'pg'
 import { eventFeed } from './event-feed.js'
 import { type PostgresStoreOptions, resolveOptions } from './options.js'
 import { openPool } from './pool.js'
-import { withRetry } from './retry.js'
+import { transactionRetry } from './retry.js'
 import { TranslatingPostgresDialect } from './translating-dialect.js'
 
 /** The PostgreSQL store, with what tests and operators may want to look at. */
@@ -44,6 +44,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   })
   const channel = channelOf(schema)
   const feed = eventFeed({ pool: pool.pg, clientConfig: pool.clientConfig, resolved, channel })
+  const withRetry = transactionRetry(resolved)
   let closing: Promise<void> | undefined
   return {
     dialect: 'postgres',
@@ -57,10 +58,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       return feed.listenerProcessId
     },
     transaction: (body) =>
-      withRetry(
-        () => db.transaction().setIsolationLevel(resolved.isolation).execute(body),
-        resolved,
-      ),
+      withRetry(() => db.transaction().setIsolationLevel(resolved.isolation).execute(body)),
     // Repeatable read: every statement sees the snapshot taken at the first one.
     snapshot: (body) =>
       db

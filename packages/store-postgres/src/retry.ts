@@ -1,3 +1,4 @@
+import { ExponentialBackoff, halfJitterGenerator, handleWhen, retry } from 'cockatiel'
 import type { RetryInfo } from './options.js'
 import { isRetryable, sqlStateOf, toStoreError } from './store-error.js'
 
@@ -12,20 +13,43 @@ const maxDelayMs = 250
 /**
  * Runs a whole transaction, again after a serialization failure, deadlock or unique
  * violation (each attempt starts from scratch, so the loser of a race sees the winner's
- * rows), with a jittered, doubling delay. Other failures, and the last one, surface as a
- * PigeonholeError (`store_error` with the cause); the engine's own errors pass through.
+ * rows), at most `maxAttempts` times, with a doubling delay (at most 250 ms) jittered between
+ * half and all of it, so racing instances do not retry in lockstep (cockatiel's retry policy
+ * and half-jitter backoff). Other failures, and the last one, surface as a PigeonholeError
+ * (`store_error` with the cause); the engine's own errors pass through.
  */
-export async function withRetry<T>(run: () => Promise<T>, policy: RetryPolicy): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+export function transactionRetry(policy: RetryPolicy): <T>(run: () => Promise<T>) => Promise<T> {
+  const retrying = retry(handleWhen(isRetryable), {
+    maxAttempts: policy.maxAttempts - 1, // retries after the first attempt
+    backoff: new ExponentialBackoff({
+      initialDelay: policy.retryDelayMs,
+      maxDelay: maxDelayMs,
+      generator: halfJitterGenerator,
+    }),
+  })
+  // Fired before each wait, with the attempt that failed (1 for the first) and the wait.
+  retrying.onRetry((event) => {
+    if (!('error' in event)) return
+    const sqlState = sqlStateOf(event.error)!
     try {
-      return await run()
+      policy.onRetry({ attempt: event.attempt, sqlState, delayMs: event.delay })
     } catch (error) {
-      if (attempt >= policy.maxAttempts || !isRetryable(error)) throw toStoreError(error)
-      const ceiling = Math.min(maxDelayMs, policy.retryDelayMs * 2 ** (attempt - 1))
-      // Full jitter: racing instances do not retry in lockstep.
-      const delayMs = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2)
-      policy.onRetry({ attempt, sqlState: sqlStateOf(error)!, delayMs })
-      await new Promise((resolve) => setTimeout(resolve, delayMs))
+      throw new OnRetryThrew(error)
     }
+  })
+  return async (run) => {
+    try {
+      return await retrying.execute(() => run())
+    } catch (error) {
+      throw error instanceof OnRetryThrew ? error.thrown : toStoreError(error)
+    }
+  }
+}
+
+/** What the caller's `onRetry` threw: it reaches the caller as thrown, not as a store_error. */
+class OnRetryThrew {
+  readonly thrown: unknown
+  constructor(thrown: unknown) {
+    this.thrown = thrown
   }
 }

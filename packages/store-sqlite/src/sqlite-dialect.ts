@@ -1,4 +1,5 @@
 import { PigeonholeError } from '@pigeonhole/core'
+import { ExponentialBackoff, type IBackoff, noJitterGenerator } from 'cockatiel'
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -37,6 +38,13 @@ export function toStoreError(error: unknown): unknown {
   )
 }
 
+/** Waits between tries of a busy statement: 1 ms, doubling up to 20 ms, no jitter. */
+const busyBackoff = new ExponentialBackoff({
+  initialDelay: 1,
+  maxDelay: 20,
+  generator: noJitterGenerator,
+})
+
 /**
  * The connection, with driver errors turned into store_error and SQLITE_BUSY waited out
  * asynchronously, up to `busyTimeoutMs`: SQLite's own busy wait blocks the thread, so a second
@@ -54,14 +62,17 @@ class WrappedConnection implements DatabaseConnection {
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     let deadline = 0
-    for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+    let wait: IBackoff<unknown> | undefined
+    for (;;) {
       try {
         return await this.#inner.executeQuery<R>(query)
       } catch (error) {
         if (!isBusy(error)) throw toStoreError(error)
         deadline ||= Date.now() + this.#busyTimeoutMs
         if (Date.now() >= deadline) throw toStoreError(error)
-        await new Promise((resolve) => setTimeout(resolve, delay))
+        wait = wait ? wait.next(undefined) : busyBackoff.next()
+        const { duration } = wait
+        await new Promise((resolve) => setTimeout(resolve, duration))
       }
     }
   }

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import type { SqliteDatabase, SqliteStatement } from 'kysely'
+import { LRUCache } from 'lru-cache'
 
 /**
  * The slice of better-sqlite3 that Kysely's SqliteDialect uses, with `prepare` answered from
@@ -8,32 +9,29 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely'
  */
 export class StatementCache implements SqliteDatabase {
   readonly #db: BetterSqlite3.Database
-  readonly #max: number
-  readonly #statements = new Map<string, BetterSqlite3.Statement>()
+  /** Least recently used dropped first; none kept when the size is 0. */
+  readonly #statements: LRUCache<string, BetterSqlite3.Statement> | undefined
 
   constructor(db: BetterSqlite3.Database, max: number) {
     this.#db = db
-    this.#max = Math.max(0, max)
+    // `maxSize` counting 1 a statement, not `max`: lru-cache allocates `max` slots up front,
+    // and the option allows up to 2^31 - 1.
+    this.#statements =
+      max > 0 ? new LRUCache({ maxSize: max, sizeCalculation: () => 1 }) : undefined
   }
 
   prepare(sql: string): SqliteStatement {
-    let statement = this.#statements.get(sql)
-    if (statement) {
-      // Most recently used goes last, so eviction drops the coldest.
-      this.#statements.delete(sql)
-    } else {
+    const statements = this.#statements
+    let statement = statements?.get(sql)
+    if (!statement) {
       statement = this.#db.prepare(sql)
-    }
-    if (this.#max > 0) {
-      this.#statements.set(sql, statement)
-      if (this.#statements.size > this.#max)
-        this.#statements.delete(this.#statements.keys().next().value!)
+      statements?.set(sql, statement)
     }
     return statement as unknown as SqliteStatement
   }
 
   close(): void {
-    this.#statements.clear()
+    this.#statements?.clear()
     this.#db.close()
   }
 }

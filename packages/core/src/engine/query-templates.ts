@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely'
+import { LRUCache } from 'lru-cache'
 import type { Database } from '../db/schema.js'
 
 /** A stand-in for a parameter while a template is built; replaced on every run. */
@@ -22,12 +23,11 @@ interface Template {
  * key must name everything that changes its SQL (e.g. the number of rows).
  */
 export class QueryTemplates {
-  readonly #cache = new Map<string, Template>()
-  readonly #max: number
+  readonly #cache: LRUCache<string, Template>
 
   /** Keeps at most `max` templates, dropping the least recently used. */
   constructor(max = 64) {
-    this.#max = max
+    this.#cache = new LRUCache({ max })
   }
 
   /**
@@ -41,15 +41,12 @@ export class QueryTemplates {
     build: (slot: (index: number) => never) => Compilable<R>,
   ): Promise<QueryResult<R>> {
     let template = this.#cache.get(key)
-    if (template) {
-      this.#cache.delete(key)
-    } else {
+    if (!template) {
       const compiled = build((index) => new Slot(index) as never).compile()
       const slots = compiled.parameters.map((p) => (p instanceof Slot ? p.index : -1))
       template = { compiled, slots }
-      if (this.#cache.size >= this.#max) this.#cache.delete(this.#cache.keys().next().value!)
+      this.#cache.set(key, template)
     }
-    this.#cache.set(key, template)
     const { compiled, slots } = template
     const parameters = slots.map((s, i) => (s < 0 ? compiled.parameters[i] : values[s]))
     return db.executeQuery<R>({ ...compiled, parameters })

@@ -1,0 +1,59 @@
+import {
+  type CompiledQuery,
+  DummyDriver,
+  Kysely,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely'
+import { expect, test, vi } from 'vitest'
+import type { Database } from '../src/db/schema.js'
+import { QueryTemplates } from '../src/engine/query-templates.js'
+
+function coldDb(): { db: Kysely<Database>; ran: CompiledQuery[] } {
+  const db = new Kysely<Database>({
+    dialect: {
+      createAdapter: () => new SqliteAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (k) => new SqliteIntrospector(k),
+      createQueryCompiler: () => new SqliteQueryCompiler(),
+    },
+  })
+  const ran: CompiledQuery[] = []
+  vi.spyOn(db, 'executeQuery').mockImplementation(async (query) => {
+    ran.push(query as CompiledQuery)
+    return { rows: [] }
+  })
+  return { db, ran }
+}
+
+test('a template is built once, then rerun with new values; the least recently used goes first', async () => {
+  const { db, ran } = coldDb()
+  const templates = new QueryTemplates(2)
+  const built: string[] = []
+  const run = (key: string, value: string) =>
+    templates.run(db, key, [value], (slot) => {
+      built.push(key)
+      return db
+        .selectFrom('accounts')
+        .select('address')
+        .where(key as 'address', '=', slot(0))
+    })
+
+  await run('address', 'alice')
+  await run('display_name', 'Bob')
+  await run('address', 'carol') // reused: address is now the most recently used
+  await run('consent', 'open') // evicts display_name, not address
+  await run('address', 'dave')
+  await run('display_name', 'Eve') // built again
+  expect(built).toEqual(['address', 'display_name', 'consent', 'display_name'])
+  expect(ran.map((q) => q.parameters)).toEqual([
+    ['alice'],
+    ['Bob'],
+    ['carol'],
+    ['open'],
+    ['dave'],
+    ['Eve'],
+  ])
+  expect(ran[2]?.sql).toBe(ran[0]?.sql)
+})
