@@ -1,8 +1,9 @@
-import type { Kysely } from 'kysely'
+import type { CompiledQuery, Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import { templateRows } from '../engine/insert-rows.js'
+import { execute, type StatementTarget } from '../engine/query-templates.js'
 import { lockRows } from '../engine/row-locks.js'
 import { PigeonholeError } from '../errors.js'
 import { chunk } from '../util/chunk.js'
@@ -47,9 +48,10 @@ export async function accountExists(db: Kysely<Database>, address: string): Prom
  */
 export async function registeredAccounts(
   ctx: EngineContext,
-  db: Kysely<Database>,
+  target: StatementTarget,
   addresses: readonly string[],
 ): Promise<Set<string>> {
+  const db = target.db
   const known = new Set<string>()
   for (const part of chunk(addresses, ctx.maxParameters)) {
     const query = (values: readonly string[]) =>
@@ -60,11 +62,15 @@ export async function registeredAccounts(
         .$call((q) => lockRows(q, ctx, 'keyShare'))
     const { rows } =
       part.length <= templateRows
-        ? await ctx.templates.run(db, `accounts in ${part.length}`, part, (slot) =>
+        ? await ctx.templates.run(target, `accounts in ${part.length}`, part, (slot) =>
             query(part.map((_, i) => slot(i))),
           )
-        : await db.executeQuery(query(part).compile())
+        : await executeCompiled(target, query(part).compile())
     for (const row of rows) known.add(row.address)
   }
   return known
+}
+
+function executeCompiled<R>(target: StatementTarget, compiled: CompiledQuery<R>) {
+  return execute<R>(target, compiled, compiled.parameters)
 }

@@ -44,7 +44,7 @@ async function loadAccounts(
     if (item.from !== null) wanted.add(item.from)
     for (const a of recipients[i]!) if (!a.includes('@')) wanted.add(a)
   })
-  return registeredAccounts(ctx, tx.db, [...wanted])
+  return registeredAccounts(ctx, tx, [...wanted])
 }
 
 async function loadThreads(
