@@ -15,6 +15,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   const db = new Kysely<DatabaseSchema>({
     dialect: new PigeonholeSqliteDialect({ database: cache, busyTimeoutMs }),
   })
+  const begin = raw.prepare('begin immediate')
   const commit = raw.prepare('commit')
   const feed = path === ':memory:' ? undefined : dataVersionFeed(raw, pollIntervalMs)
   // Set while a `transaction` body runs: Kysely's connection mutex is held by it from BEGIN
@@ -36,11 +37,17 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     db,
     capabilities: { singleWriter: true, maxParameters: 32766, syncStatements },
     ...(feed && { events: feed }),
-    // Kysely's connection (its mutex held until the body settles), BEGIN IMMEDIATE through
-    // the dialect's asynchronous busy wait, the COMMIT synchronous (asynchronous when busy).
+    // Kysely's connection (its mutex held until the body settles); BEGIN IMMEDIATE and COMMIT
+    // synchronous, retried through the dialect's asynchronous busy wait when another
+    // connection holds the lock (SQLite's own busy wait is off: it would block the thread).
     transaction: (body) =>
       db.connection().execute(async (trx) => {
-        await trx.executeQuery(beginImmediate)
+        try {
+          begin.run()
+        } catch (error) {
+          if (!isBusy(error)) throw toStoreError(error)
+          await trx.executeQuery(beginImmediate)
+        }
         inTransaction = true
         let result: Awaited<ReturnType<typeof body>>
         try {
