@@ -29,7 +29,8 @@ export async function insertRows<T extends keyof Database>(
 ): Promise<QueryResult<unknown>[]> {
   const first = rows[0]
   if (!first) return []
-  const columns = columnsOf(table, name, first)
+  const site = siteOf(table, name, first)
+  const columns = site.columns
   const width = columns.length
   const chunkSize = Math.max(1, Math.floor(maxParameters / width))
   // One statement (the send path): no chunk arrays, no result array built twice.
@@ -48,7 +49,8 @@ export async function insertRows<T extends keyof Database>(
       const row = part[i] as Record<string, unknown>
       for (let j = 0; j < width; j++) values[i * width + j] = row[columns[j]!]
     }
-    const key = `${name} ${table} ${part.length}`
+    // Keys made once per size: a string already hashed is a cheap lookup in the LRU.
+    const key = (site.keys[part.length] ??= `${name} ${table} ${part.length}`)
     results.push(
       await templates.run(target, key, values, (slot) =>
         build(
@@ -62,22 +64,30 @@ export async function insertRows<T extends keyof Database>(
   return results
 }
 
-const known = new Map<string, string[]>()
+/** A call site's columns and its template keys by row count. */
+interface Site {
+  columns: string[]
+  keys: string[]
+}
+
+/** Call sites by table, then by name: constant strings, no key built per insert. */
+const known = new Map<string, Map<string, Site>>()
 
 /**
- * The keys of a call site's rows. A call site (`name` + table) always builds rows of one
+ * The columns of a call site's rows. A call site (`name` + table) always builds rows of one
  * shape, so template keys need not spell the columns out (hashing them cost ~1 µs an insert);
  * a row of another shape under the same name is a programming error and fails loudly.
  */
-function columnsOf(table: string, name: string, row: object): string[] {
-  const site = `${name} ${table}`
-  const seen = known.get(site)
+function siteOf(table: string, name: string, row: object): Site {
+  let byName = known.get(table)
+  if (!byName) known.set(table, (byName = new Map()))
+  const seen = byName.get(name)
   if (!seen) {
-    const columns = Object.keys(row)
-    known.set(site, columns)
-    return columns
+    const site = { columns: Object.keys(row), keys: [] }
+    byName.set(name, site)
+    return site
   }
-  checkShape(seen, row as Record<string, unknown>, name, table)
+  checkShape(seen.columns, row as Record<string, unknown>, name, table)
   return seen
 }
 
