@@ -76,3 +76,15 @@ test("with the store's syncStatements a template runs through them, not through 
   expect(calls).toEqual([['select "address" from "accounts" where "address" = ?', ['alice']]])
   expect(ran).toEqual([])
 })
+
+test('runBuilt runs a template only once it is built', async () => {
+  const { db, ran } = coldDb()
+  const templates = new QueryTemplates()
+  const target = { db, sync: undefined }
+  expect(templates.runBuilt(target, 'k', ['alice'])).toBeUndefined()
+  await templates.run(target, 'k', ['alice'], (slot) =>
+    db.selectFrom('accounts').select('address').where('address', '=', slot(0)),
+  )
+  await templates.runBuilt(target, 'k', ['bob'])
+  expect(ran.map((q) => q.parameters)).toEqual([['alice'], ['bob']])
+})

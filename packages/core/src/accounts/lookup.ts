@@ -54,21 +54,40 @@ export async function registeredAccounts(
   const db = target.db
   const known = new Set<string>()
   for (const part of chunk(addresses, ctx.maxParameters)) {
-    const query = (values: readonly string[]) =>
-      db
-        .selectFrom('accounts')
-        .select('address')
-        .where('address', 'in', values)
-        .$call((q) => lockRows(q, ctx, 'keyShare'))
     const { rows } =
       part.length <= templateRows
-        ? await ctx.templates.run(target, `accounts in ${part.length}`, part, (slot) =>
-            query(part.map((_, i) => slot(i))),
-          )
-        : await executeCompiled(target, query(part).compile())
+        ? await (ctx.templates.runBuilt<{ address: string }>(
+            target,
+            accountsKey(part.length),
+            part,
+          ) ??
+            ctx.templates.run(target, accountsKey(part.length), part, (slot) =>
+              accountsQuery(
+                db,
+                ctx,
+                part.map((_, i) => slot(i)),
+              ),
+            ))
+        : await executeCompiled(target, accountsQuery(db, ctx, part).compile())
     for (const row of rows) known.add(row.address)
   }
   return known
+}
+
+/** The account check: which of `values` are registered (locked FOR KEY SHARE with rowLocks). */
+function accountsQuery(db: Kysely<Database>, ctx: EngineContext, values: readonly string[]) {
+  return db
+    .selectFrom('accounts')
+    .select('address')
+    .where('address', 'in', values)
+    .$call((q) => lockRows(q, ctx, 'keyShare'))
+}
+
+const accountsKeys: string[] = []
+
+/** The template key of an account check of `n` addresses, made once per size. */
+function accountsKey(n: number): string {
+  return (accountsKeys[n] ??= `accounts in ${n}`)
 }
 
 function executeCompiled<R>(target: StatementTarget, compiled: CompiledQuery<R>) {

@@ -24,7 +24,7 @@ export async function insertRows<T extends keyof Database>(
   table: T,
   rows: readonly Insertable<Database[T]>[],
   maxParameters: number,
-  finish: Finish<T> = (insert) => insert,
+  finish: Finish<T> = unchanged,
   name = 'insert',
 ): Promise<QueryResult<unknown>[]> {
   const first = rows[0]
@@ -37,10 +37,8 @@ export async function insertRows<T extends keyof Database>(
   const results: QueryResult<unknown>[] = []
   for (let start = 0; start < rows.length; start += chunkSize) {
     const part = rows.length <= chunkSize ? rows : rows.slice(start, start + chunkSize)
-    const build = (values: readonly Insertable<Database[T]>[]) =>
-      finish(target.db.insertInto(table).values(values as Insertable<Database[T]>[]))
     if (part.length > templateRows) {
-      const compiled = build(part).compile()
+      const compiled = buildInsert(target, table, part, finish).compile()
       results.push(await execute(target, compiled, compiled.parameters))
       continue
     }
@@ -52,13 +50,17 @@ export async function insertRows<T extends keyof Database>(
     // Keys made once per size: a string already hashed is a cheap lookup in the LRU.
     const key = (site.keys[part.length] ??= `${name} ${table} ${part.length}`)
     results.push(
-      await templates.run(target, key, values, (slot) =>
-        build(
-          part.map((_, i) =>
-            Object.fromEntries(columns.map((c, j) => [c, slot(i * width + j)])),
-          ) as Insertable<Database[T]>[],
-        ),
-      ),
+      await (templates.runBuilt(target, key, values) ??
+        templates.run(target, key, values, (slot) =>
+          buildInsert(
+            target,
+            table,
+            part.map((_, i) =>
+              Object.fromEntries(columns.map((c, j) => [c, slot(i * width + j)])),
+            ) as Insertable<Database[T]>[],
+            finish,
+          ),
+        )),
     )
   }
   return results
@@ -71,6 +73,20 @@ interface Site {
 }
 
 /** Call sites by table, then by name: constant strings, no key built per insert. */
+/** No clause after VALUES. */
+function unchanged<I>(insert: I): I {
+  return insert
+}
+
+function buildInsert<T extends keyof Database>(
+  target: StatementTarget,
+  table: T,
+  rows: readonly Insertable<Database[T]>[],
+  finish: Finish<T>,
+) {
+  return finish(target.db.insertInto(table).values(rows as Insertable<Database[T]>[]))
+}
+
 const known = new Map<string, Map<string, Site>>()
 
 /**

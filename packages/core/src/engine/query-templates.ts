@@ -70,6 +70,28 @@ export class QueryTemplates {
     values: readonly unknown[],
     build: (slot: (index: number) => never) => Compilable<R>,
   ): QueryResult<R> | Promise<QueryResult<R>> {
+    return this.runBuilt<R>(target, key, values) ?? this.#build(target, key, values, build)
+  }
+
+  /**
+   * Runs the template `key` with `values` if it is built; undefined if not (then `run` it with
+   * a builder). Lets a hot call site skip making its builder closure on every call.
+   */
+  runBuilt<R>(
+    target: StatementTarget,
+    key: string,
+    values: readonly unknown[],
+  ): QueryResult<R> | Promise<QueryResult<R>> | undefined {
+    const template = this.#cache.get(key)
+    return template && this.#execute<R>(target, template, values)
+  }
+
+  #build<R>(
+    target: StatementTarget,
+    key: string,
+    values: readonly unknown[],
+    build: (slot: (index: number) => never) => Compilable<R>,
+  ): QueryResult<R> | Promise<QueryResult<R>> {
     let template = this.#cache.get(key)
     if (!template) {
       const compiled = build((index) => new Slot(index) as never).compile()
@@ -77,6 +99,14 @@ export class QueryTemplates {
       template = { compiled, slots }
       this.#cache.set(key, template)
     }
+    return this.#execute<R>(target, template, values)
+  }
+
+  #execute<R>(
+    target: StatementTarget,
+    template: Template,
+    values: readonly unknown[],
+  ): QueryResult<R> | Promise<QueryResult<R>> {
     const { compiled, slots } = template
     const parameters = new Array<unknown>(slots.length)
     for (let i = 0; i < slots.length; i++) {
