@@ -87,7 +87,12 @@ const accountsKeys: string[] = []
 
 /** The template key of an account check of `n` addresses, made once per size. */
 function accountsKey(n: number): string {
-  return (accountsKeys[n] ??= `accounts in ${n}`)
+  let key = accountsKeys[n]
+  if (key === undefined) {
+    key = `accounts in ${n}`
+    accountsKeys[n] = key
+  }
+  return key
 }
 
 function executeCompiled<R>(target: StatementTarget, compiled: CompiledQuery<R>) {

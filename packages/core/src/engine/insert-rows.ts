@@ -48,7 +48,11 @@ export async function insertRows<T extends keyof Database>(
       for (let j = 0; j < width; j++) values[i * width + j] = row[columns[j]!]
     }
     // Keys made once per size: a string already hashed is a cheap lookup in the LRU.
-    const key = (site.keys[part.length] ??= `${name} ${table} ${part.length}`)
+    let key = site.keys[part.length]
+    if (key === undefined) {
+      key = `${name} ${table} ${part.length}`
+      site.keys[part.length] = key
+    }
     results.push(
       await (templates.runBuilt(target, key, values) ??
         templates.run(target, key, values, (slot) =>
@@ -96,7 +100,10 @@ const known = new Map<string, Map<string, Site>>()
  */
 function siteOf(table: string, name: string, row: object): Site {
   let byName = known.get(table)
-  if (!byName) known.set(table, (byName = new Map()))
+  if (!byName) {
+    byName = new Map()
+    known.set(table, byName)
+  }
   const seen = byName.get(name)
   if (!seen) {
     const site = { columns: Object.keys(row), keys: [] }
