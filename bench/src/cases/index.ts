@@ -9,10 +9,12 @@ import { pgPageCase } from './pg-page.js'
 import { pgSendCase } from './pg-send.js'
 import { sendCase } from './send.js'
 import { sendManyCase } from './send-many.js'
+import { sendPolicyCase } from './send-policy.js'
 
 /** Every benchmark, in the order `npm run bench` runs them. Add a case: one file, one line. */
 export const cases: readonly BenchCase[] = [
   sendCase,
+  sendPolicyCase,
   pageCase,
   sendManyCase,
   broadcastCase,

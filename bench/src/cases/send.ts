@@ -12,6 +12,8 @@ import { rawSendStatements } from '../lib/raw-send.js'
  */
 export function referenceSend(
   db: BetterSqlite3.Database,
+  /** Runs first in the transaction (`send-policy`: the policy's read). */
+  before?: (from: string) => void,
 ): (from: string, to: string, content: object) => string {
   // The engine's own id generator: both pay the same for ids, the ratio shows the rest.
   const ids = ulidIds(systemClock)
@@ -23,6 +25,7 @@ export function referenceSend(
   )
   return db.transaction((from: string, to: string, content: object) => {
     const now = Date.now()
+    before?.(from)
     send.check(from, to)
     const id = ids.next('msg')
     send.write(id, from, to, content, now)

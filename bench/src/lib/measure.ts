@@ -47,13 +47,21 @@ export async function measurePair(
   reference: Operation,
   plan: SamplePlan,
 ): Promise<{ engine: Stats; reference: Stats }> {
-  await runOps(engine, plan.warmupOps)
-  await runOps(reference, plan.warmupOps)
-  const e: number[] = []
-  const r: number[] = []
+  const [e, r] = await measureAlternating([engine, reference], plan)
+  return { engine: e!, reference: r! }
+}
+
+/** Like `measurePair` for any number of subjects: all warm up, then their samples alternate. */
+export async function measureAlternating(
+  subjects: readonly Operation[],
+  plan: SamplePlan,
+): Promise<Stats[]> {
+  for (const op of subjects) await runOps(op, plan.warmupOps)
+  const samples: number[][] = subjects.map(() => [])
   for (let s = 0; s < plan.samples; s++) {
-    e.push(Number(await runOps(engine, plan.opsPerSample)) / plan.opsPerSample)
-    r.push(Number(await runOps(reference, plan.opsPerSample)) / plan.opsPerSample)
+    for (const [i, op] of subjects.entries()) {
+      samples[i]!.push(Number(await runOps(op, plan.opsPerSample)) / plan.opsPerSample)
+    }
   }
-  return { engine: stats(e), reference: stats(r) }
+  return samples.map(stats)
 }

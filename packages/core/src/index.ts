@@ -38,6 +38,7 @@ export type {
   Store,
   StoreCapabilities,
   StoreEventFeed,
+  SyncStatements,
   TransactionBody,
 } from './store-port.js'
 export type { CloseThreadInput, CreateThreadInput, ListThreadsInput } from './threads/schemas.js'

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, QueryResult } from 'kysely'
 import type { Dialect } from './db/dialect.js'
 import type { Database } from './db/schema.js'
 
@@ -20,6 +20,22 @@ export interface StoreCapabilities {
    * overlap, so reads are not locked).
    */
   readonly rowLocks?: boolean
+  /**
+   * Runs one statement synchronously on the connection of the open `transaction` (the engine
+   * calls it only inside one, for its compiled hot-path statements). Default: absent (every
+   * statement goes through `trx.executeQuery`).
+   */
+  readonly syncStatements?: SyncStatements
+}
+
+/**
+ * A store whose driver is synchronous (better-sqlite3) runs a write transaction's statements
+ * without a promise each. `run` answers as Kysely's driver would (`rows` for a reader, else
+ * `numAffectedRows` and `insertId`), throws store errors, and throws when no `transaction` of
+ * the store is open.
+ */
+export interface SyncStatements {
+  run(sql: string, parameters: readonly unknown[]): QueryResult<unknown>
 }
 
 /**

@@ -32,7 +32,7 @@ test('a template is built once, then rerun with new values; the least recently u
   const templates = new QueryTemplates(2)
   const built: string[] = []
   const run = (key: string, value: string) =>
-    templates.run(db, key, [value], (slot) => {
+    templates.run({ db, sync: undefined }, key, [value], (slot) => {
       built.push(key)
       return db
         .selectFrom('accounts')
@@ -56,4 +56,35 @@ test('a template is built once, then rerun with new values; the least recently u
     ['Eve'],
   ])
   expect(ran[2]?.sql).toBe(ran[0]?.sql)
+})
+
+test("with the store's syncStatements a template runs through them, not through Kysely", async () => {
+  const { db, ran } = coldDb()
+  const calls: [string, readonly unknown[]][] = []
+  const sync = {
+    run(sql: string, parameters: readonly unknown[]) {
+      calls.push([sql, parameters])
+      return { rows: [{ address: 'alice' }] }
+    },
+  }
+  const templates = new QueryTemplates()
+  const result = templates.run({ db, sync }, 'one', ['alice'], (slot) =>
+    db.selectFrom('accounts').select('address').where('address', '=', slot(0)),
+  )
+  // Synchronous: a value, not a promise.
+  expect(result).toEqual({ rows: [{ address: 'alice' }] })
+  expect(calls).toEqual([['select "address" from "accounts" where "address" = ?', ['alice']]])
+  expect(ran).toEqual([])
+})
+
+test('runBuilt runs a template only once it is built', async () => {
+  const { db, ran } = coldDb()
+  const templates = new QueryTemplates()
+  const target = { db, sync: undefined }
+  expect(templates.runBuilt(target, 'k', ['alice'])).toBeUndefined()
+  await templates.run(target, 'k', ['alice'], (slot) =>
+    db.selectFrom('accounts').select('address').where('address', '=', slot(0)),
+  )
+  await templates.runBuilt(target, 'k', ['bob'])
+  expect(ran.map((q) => q.parameters)).toEqual([['alice'], ['bob']])
 })

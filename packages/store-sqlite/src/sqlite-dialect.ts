@@ -122,7 +122,8 @@ class ImmediateSqliteDriver extends SqliteDriver {
 const begin = CompiledQuery.raw('begin immediate')
 const beginRead = CompiledQuery.raw('begin deferred')
 
-function isBusy(error: unknown): boolean {
+/** Whether SQLite answered SQLITE_BUSY (another connection holds the lock). */
+export function isBusy(error: unknown): boolean {
   const cause = error instanceof PigeonholeError ? error.cause : error
   const code = (cause as { code?: unknown } | null)?.code
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY')

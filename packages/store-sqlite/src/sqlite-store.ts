@@ -1,9 +1,9 @@
-import type { Database as DatabaseSchema, Store } from '@pigeonhole/core'
+import type { Database as DatabaseSchema, Store, SyncStatements } from '@pigeonhole/core'
 import BetterSqlite3 from 'better-sqlite3'
-import { Kysely } from 'kysely'
+import { CompiledQuery, Kysely } from 'kysely'
 import { dataVersionFeed } from './data-version-feed.js'
 import { type Durability, resolveOptions, type SqliteStoreOptions } from './options.js'
-import { PigeonholeSqliteDialect, toStoreError } from './sqlite-dialect.js'
+import { isBusy, PigeonholeSqliteDialect, toStoreError } from './sqlite-dialect.js'
 import { StatementCache } from './statement-cache.js'
 
 /** The embedded default store: one better-sqlite3 connection, WAL, prepared statements reused. */
@@ -15,13 +15,65 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   const db = new Kysely<DatabaseSchema>({
     dialect: new PigeonholeSqliteDialect({ database: cache, busyTimeoutMs }),
   })
+  const begin = raw.prepare('begin immediate')
+  const commit = raw.prepare('commit')
   const feed = path === ':memory:' ? undefined : dataVersionFeed(raw, pollIntervalMs)
+  // Set while a `transaction` body runs: Kysely's connection mutex is held by it from BEGIN
+  // IMMEDIATE to COMMIT, so no other query (list, counts, a snapshot) runs on the connection
+  // meanwhile and a synchronous statement can only land in that transaction.
+  let inTransaction = false
+  const syncStatements: SyncStatements = {
+    run(sql, parameters) {
+      if (!inTransaction) throw new Error('syncStatements: no transaction is open')
+      try {
+        return runStatement(cache.prepare(sql) as unknown as BetterSqlite3.Statement, parameters)
+      } catch (error) {
+        throw toStoreError(error)
+      }
+    },
+  }
   return {
     dialect: 'sqlite',
     db,
-    capabilities: { singleWriter: true, maxParameters: 32766 },
+    capabilities: { singleWriter: true, maxParameters: 32766, syncStatements },
     ...(feed && { events: feed }),
-    transaction: (body) => db.transaction().execute(body),
+    // Kysely's connection (its mutex held until the body settles); BEGIN IMMEDIATE and COMMIT
+    // synchronous, retried through the dialect's asynchronous busy wait when another
+    // connection holds the lock (SQLite's own busy wait is off: it would block the thread).
+    transaction: (body) =>
+      db.connection().execute(async (trx) => {
+        try {
+          begin.run()
+        } catch (error) {
+          if (!isBusy(error)) throw toStoreError(error)
+          await trx.executeQuery(beginImmediate)
+        }
+        inTransaction = true
+        let result: Awaited<ReturnType<typeof body>>
+        try {
+          result = await body(trx)
+        } catch (error) {
+          inTransaction = false
+          await trx.executeQuery(rollback)
+          throw error
+        }
+        inTransaction = false
+        try {
+          commit.run()
+        } catch (error) {
+          if (!isBusy(error)) {
+            await rollbackAfter(trx)
+            throw toStoreError(error)
+          }
+          try {
+            await trx.executeQuery(commitQuery)
+          } catch (error) {
+            await rollbackAfter(trx)
+            throw error
+          }
+        }
+        return result
+      }),
     // A deferred BEGIN (see sqlite-dialect.ts): one snapshot in WAL mode.
     snapshot: (body) => db.transaction().setAccessMode('read only').execute(body),
     async integrityCheck() {
@@ -38,6 +90,26 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       return db.destroy()
     },
   }
+}
+
+const beginImmediate = CompiledQuery.raw('begin immediate')
+const commitQuery = CompiledQuery.raw('commit')
+const rollback = CompiledQuery.raw('rollback')
+
+/** After a failed COMMIT: rolls back what is still open, keeping the commit's error. */
+async function rollbackAfter(trx: Kysely<DatabaseSchema>): Promise<void> {
+  try {
+    await trx.executeQuery(rollback)
+  } catch {
+    // No transaction left open (SQLite rolled it back itself).
+  }
+}
+
+/** One statement, answered as Kysely's SqliteDriver answers it. */
+function runStatement(statement: BetterSqlite3.Statement, parameters: readonly unknown[]) {
+  if (statement.reader) return { rows: statement.all(parameters) }
+  const { changes, lastInsertRowid } = statement.run(parameters)
+  return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] }
 }
 
 function openDatabase(path: string, durability: Durability, busyTimeoutMs: number) {

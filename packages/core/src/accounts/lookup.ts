@@ -1,8 +1,9 @@
-import type { Kysely } from 'kysely'
+import type { CompiledQuery, Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import { templateRows } from '../engine/insert-rows.js'
+import { execute, type StatementTarget } from '../engine/query-templates.js'
 import { lockRows } from '../engine/row-locks.js'
 import { PigeonholeError } from '../errors.js'
 import { chunk } from '../util/chunk.js'
@@ -47,24 +48,53 @@ export async function accountExists(db: Kysely<Database>, address: string): Prom
  */
 export async function registeredAccounts(
   ctx: EngineContext,
-  db: Kysely<Database>,
+  target: StatementTarget,
   addresses: readonly string[],
 ): Promise<Set<string>> {
+  const db = target.db
   const known = new Set<string>()
   for (const part of chunk(addresses, ctx.maxParameters)) {
-    const query = (values: readonly string[]) =>
-      db
-        .selectFrom('accounts')
-        .select('address')
-        .where('address', 'in', values)
-        .$call((q) => lockRows(q, ctx, 'keyShare'))
     const { rows } =
       part.length <= templateRows
-        ? await ctx.templates.run(db, `accounts in ${part.length}`, part, (slot) =>
-            query(part.map((_, i) => slot(i))),
-          )
-        : await db.executeQuery(query(part).compile())
+        ? await (ctx.templates.runBuilt<{ address: string }>(
+            target,
+            accountsKey(part.length),
+            part,
+          ) ??
+            ctx.templates.run(target, accountsKey(part.length), part, (slot) =>
+              accountsQuery(
+                db,
+                ctx,
+                part.map((_, i) => slot(i)),
+              ),
+            ))
+        : await executeCompiled(target, accountsQuery(db, ctx, part).compile())
     for (const row of rows) known.add(row.address)
   }
   return known
+}
+
+/** The account check: which of `values` are registered (locked FOR KEY SHARE with rowLocks). */
+function accountsQuery(db: Kysely<Database>, ctx: EngineContext, values: readonly string[]) {
+  return db
+    .selectFrom('accounts')
+    .select('address')
+    .where('address', 'in', values)
+    .$call((q) => lockRows(q, ctx, 'keyShare'))
+}
+
+const accountsKeys: string[] = []
+
+/** The template key of an account check of `n` addresses, made once per size. */
+function accountsKey(n: number): string {
+  let key = accountsKeys[n]
+  if (key === undefined) {
+    key = `accounts in ${n}`
+    accountsKeys[n] = key
+  }
+  return key
+}
+
+function executeCompiled<R>(target: StatementTarget, compiled: CompiledQuery<R>) {
+  return execute<R>(target, compiled, compiled.parameters)
 }

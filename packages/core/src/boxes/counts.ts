@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely'
+import type { InsertQueryBuilder, InsertResult, Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { insertRows } from '../engine/insert-rows.js'
-import type { QueryTemplates } from '../engine/query-templates.js'
+import type { QueryTemplates, StatementTarget } from '../engine/query-templates.js'
 import type { BoxCount, Difference } from '../types.js'
 
 // The one owner of `box_counts`: every statement that reads or writes the kept totals is here.
@@ -30,27 +30,26 @@ export class CountDeltas {
   }
 
   /** Upserts the summed deltas, in the caller's transaction. */
-  async write(templates: QueryTemplates, db: Kysely<Database>, maxParameters: number) {
+  async write(templates: QueryTemplates, target: StatementTarget, maxParameters: number) {
     // Always in one order, so concurrent writers lock count rows alike and do not deadlock.
-    const deltas = [...this.#deltas.values()].sort((a, b) =>
-      a.owner === b.owner ? (a.box < b.box ? -1 : 1) : a.owner < b.owner ? -1 : 1,
-    )
-    await insertRows(
-      templates,
-      db,
-      'box_counts',
-      deltas,
-      maxParameters,
-      (insert) =>
-        insert.onConflict((oc) =>
-          oc.columns(['owner', 'box']).doUpdateSet((eb) => ({
-            total: eb('box_counts.total', '+', eb.ref('excluded.total')),
-            unread: eb('box_counts.unread', '+', eb.ref('excluded.unread')),
-          })),
-        ),
-      'add',
-    )
+    const deltas = [...this.#deltas.values()]
+    if (deltas.length > 1) deltas.sort(byOwnerAndBox)
+    await insertRows(templates, target, 'box_counts', deltas, maxParameters, addToCounts, 'add')
   }
+}
+
+function byOwnerAndBox(a: Delta, b: Delta): number {
+  return a.owner === b.owner ? (a.box < b.box ? -1 : 1) : a.owner < b.owner ? -1 : 1
+}
+
+/** The upsert's conflict clause: the deltas are added to the kept totals. */
+function addToCounts(insert: InsertQueryBuilder<Database, 'box_counts', InsertResult>) {
+  return insert.onConflict((oc) =>
+    oc.columns(['owner', 'box']).doUpdateSet((eb) => ({
+      total: eb('box_counts.total', '+', eb.ref('excluded.total')),
+      unread: eb('box_counts.unread', '+', eb.ref('excluded.unread')),
+    })),
+  )
 }
 
 /**

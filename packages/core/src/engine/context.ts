@@ -101,6 +101,7 @@ export class EngineContext {
           this.maxParameters,
           !!this.#writeLock,
           this.templates,
+          this.store.capabilities.syncStatements,
         )
         const value = await body(tx)
         events = await tx.flush()

@@ -1,7 +1,6 @@
-import type { Insertable, InsertQueryBuilder, InsertResult, Kysely, QueryResult } from 'kysely'
+import type { Insertable, InsertQueryBuilder, InsertResult, QueryResult } from 'kysely'
 import type { Database } from '../db/schema.js'
-import { chunk } from '../util/chunk.js'
-import type { QueryTemplates } from './query-templates.js'
+import { execute, type QueryTemplates, type StatementTarget } from './query-templates.js'
 
 /**
  * Up to this many rows, an insert runs from a template (whole-box marks write 1,000 events a
@@ -21,55 +20,117 @@ type Finish<T extends keyof Database> = (
  */
 export async function insertRows<T extends keyof Database>(
   templates: QueryTemplates,
-  db: Kysely<Database>,
+  target: StatementTarget,
   table: T,
   rows: readonly Insertable<Database[T]>[],
   maxParameters: number,
-  finish: Finish<T> = (insert) => insert,
+  finish: Finish<T> = unchanged,
   name = 'insert',
 ): Promise<QueryResult<unknown>[]> {
   const first = rows[0]
   if (!first) return []
-  const columns = columnsOf(table, name, first)
+  const site = siteOf(table, name, first)
+  const columns = site.columns
+  const width = columns.length
+  const chunkSize = Math.max(1, Math.floor(maxParameters / width))
+  // One statement (the send path): no chunk arrays, no result array built twice.
   const results: QueryResult<unknown>[] = []
-  const chunkSize = Math.floor(maxParameters / columns.length)
-  for (const part of chunk(rows, chunkSize)) {
-    const build = (values: readonly Insertable<Database[T]>[]) =>
-      finish(db.insertInto(table).values(values as Insertable<Database[T]>[]))
+  for (let start = 0; start < rows.length; start += chunkSize) {
+    const part = rows.length <= chunkSize ? rows : rows.slice(start, start + chunkSize)
     if (part.length > templateRows) {
-      results.push(await db.executeQuery(build(part).compile()))
+      const compiled = buildInsert(target, table, part, finish).compile()
+      results.push(await execute(target, compiled, compiled.parameters))
       continue
     }
-    const values = part.flatMap((row) => columns.map((c) => (row as Record<string, unknown>)[c]))
-    const key = `${name} ${table} ${part.length}`
+    const values = new Array<unknown>(part.length * width)
+    for (let i = 0; i < part.length; i++) {
+      const row = part[i] as Record<string, unknown>
+      for (let j = 0; j < width; j++) values[i * width + j] = row[columns[j]!]
+    }
+    // Keys made once per size: a string already hashed is a cheap lookup in the LRU.
+    let key = site.keys[part.length]
+    if (key === undefined) {
+      key = `${name} ${table} ${part.length}`
+      site.keys[part.length] = key
+    }
     results.push(
-      await templates.run(db, key, values, (slot) =>
-        build(
-          part.map((_, i) =>
-            Object.fromEntries(columns.map((c, j) => [c, slot(i * columns.length + j)])),
-          ) as Insertable<Database[T]>[],
-        ),
-      ),
+      await (templates.runBuilt(target, key, values) ??
+        templates.run(target, key, values, (slot) =>
+          buildInsert(
+            target,
+            table,
+            part.map((_, i) =>
+              Object.fromEntries(columns.map((c, j) => [c, slot(i * width + j)])),
+            ) as Insertable<Database[T]>[],
+            finish,
+          ),
+        )),
     )
   }
   return results
 }
 
-const known = new Map<string, string[]>()
+/** A call site's columns and its template keys by row count. */
+interface Site {
+  columns: string[]
+  keys: string[]
+}
+
+/** Call sites by table, then by name: constant strings, no key built per insert. */
+/** No clause after VALUES. */
+function unchanged<I>(insert: I): I {
+  return insert
+}
+
+function buildInsert<T extends keyof Database>(
+  target: StatementTarget,
+  table: T,
+  rows: readonly Insertable<Database[T]>[],
+  finish: Finish<T>,
+) {
+  return finish(target.db.insertInto(table).values(rows as Insertable<Database[T]>[]))
+}
+
+const known = new Map<string, Map<string, Site>>()
 
 /**
- * The row's keys. A call site (`name` + table) always builds rows of one shape, so template
- * keys need not spell the columns out (hashing them cost ~1 µs an insert); a row of another
- * shape under the same name is a programming error and fails loudly.
+ * The columns of a call site's rows. A call site (`name` + table) always builds rows of one
+ * shape, so template keys need not spell the columns out (hashing them cost ~1 µs an insert);
+ * a row of another shape under the same name is a programming error and fails loudly.
  */
-function columnsOf(table: string, name: string, row: object): string[] {
-  const columns = Object.keys(row)
-  const site = `${name} ${table}`
-  const seen = known.get(site)
-  if (!seen) {
-    known.set(site, columns)
-  } else if (seen.length !== columns.length || seen.some((c, i) => c !== columns[i])) {
-    throw new Error(`insertRows: ${site} rows changed shape: ${seen.join()} / ${columns.join()}`)
+function siteOf(table: string, name: string, row: object): Site {
+  let byName = known.get(table)
+  if (!byName) {
+    byName = new Map()
+    known.set(table, byName)
   }
-  return columns
+  const seen = byName.get(name)
+  if (!seen) {
+    const site = { columns: Object.keys(row), keys: [] }
+    byName.set(name, site)
+    return site
+  }
+  checkShape(seen.columns, row as Record<string, unknown>, name, table)
+  return seen
+}
+
+/** Throws unless `row` has exactly `columns`, in that order (checked on a statement's first row). */
+function checkShape(
+  columns: readonly string[],
+  row: Record<string, unknown>,
+  name: string,
+  table: string,
+): void {
+  let i = 0
+  for (const key in row) {
+    if (key !== columns[i]) changedShape(columns, row, name, table)
+    i++
+  }
+  if (i !== columns.length) changedShape(columns, row, name, table)
+}
+
+function changedShape(columns: readonly string[], row: object, name: string, table: string): never {
+  throw new Error(
+    `insertRows: ${name} ${table} rows changed shape: ${columns.join()} / ${Object.keys(row).join()}`,
+  )
 }

@@ -1,6 +1,36 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely'
 import { LRUCache } from 'lru-cache'
 import type { Database } from '../db/schema.js'
+import type { SyncStatements } from '../store-port.js'
+
+/**
+ * Where a write transaction's statements run: its Kysely transaction, and the store's
+ * `syncStatements` when it has them (`WriteTx` is one).
+ */
+export interface StatementTarget {
+  readonly db: Kysely<Database>
+  readonly sync: SyncStatements | undefined
+}
+
+/**
+ * Runs a compiled statement with `parameters` in the write transaction: synchronously through
+ * the store's `syncStatements` when it has them (no promise per statement), else through
+ * Kysely. The one place the engine chooses between the two.
+ */
+export function execute<R>(
+  target: StatementTarget,
+  compiled: CompiledQuery,
+  parameters: readonly unknown[],
+): QueryResult<R> | Promise<QueryResult<R>> {
+  const sync = target.sync
+  if (sync) return sync.run(compiled.sql, parameters) as QueryResult<R>
+  return target.db.executeQuery<R>({
+    sql: compiled.sql,
+    parameters,
+    query: compiled.query,
+    queryId: compiled.queryId,
+  })
+}
 
 /** A stand-in for a parameter while a template is built; replaced on every run. */
 class Slot {
@@ -35,11 +65,33 @@ export class QueryTemplates {
    * value (`slot(i)` stands for `values[i]`).
    */
   run<R>(
-    db: Kysely<Database>,
+    target: StatementTarget,
     key: string,
     values: readonly unknown[],
     build: (slot: (index: number) => never) => Compilable<R>,
-  ): Promise<QueryResult<R>> {
+  ): QueryResult<R> | Promise<QueryResult<R>> {
+    return this.runBuilt<R>(target, key, values) ?? this.#build(target, key, values, build)
+  }
+
+  /**
+   * Runs the template `key` with `values` if it is built; undefined if not (then `run` it with
+   * a builder). Lets a hot call site skip making its builder closure on every call.
+   */
+  runBuilt<R>(
+    target: StatementTarget,
+    key: string,
+    values: readonly unknown[],
+  ): QueryResult<R> | Promise<QueryResult<R>> | undefined {
+    const template = this.#cache.get(key)
+    return template && this.#execute<R>(target, template, values)
+  }
+
+  #build<R>(
+    target: StatementTarget,
+    key: string,
+    values: readonly unknown[],
+    build: (slot: (index: number) => never) => Compilable<R>,
+  ): QueryResult<R> | Promise<QueryResult<R>> {
     let template = this.#cache.get(key)
     if (!template) {
       const compiled = build((index) => new Slot(index) as never).compile()
@@ -47,8 +99,20 @@ export class QueryTemplates {
       template = { compiled, slots }
       this.#cache.set(key, template)
     }
+    return this.#execute<R>(target, template, values)
+  }
+
+  #execute<R>(
+    target: StatementTarget,
+    template: Template,
+    values: readonly unknown[],
+  ): QueryResult<R> | Promise<QueryResult<R>> {
     const { compiled, slots } = template
-    const parameters = slots.map((s, i) => (s < 0 ? compiled.parameters[i] : values[s]))
-    return db.executeQuery<R>({ ...compiled, parameters })
+    const parameters = new Array<unknown>(slots.length)
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!
+      parameters[i] = s < 0 ? compiled.parameters[i] : values[s]
+    }
+    return execute<R>(target, compiled, parameters)
   }
 }

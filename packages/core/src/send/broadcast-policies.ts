@@ -42,7 +42,7 @@ export async function judgeBroadcast(
   const judgement = new Judgement([item], {
     accounts: new Set(),
     now: tx.now,
-    reader: new TxPolicyReader(tx.db, ctx.maxParameters),
+    reader: new TxPolicyReader(tx, ctx.templates, ctx.maxParameters),
   })
   await judgement.run(asked)
   const error = judgement.errors[0]

@@ -1,7 +1,7 @@
 import { PigeonholeError } from '../errors.js'
 import { boxNamePattern } from '../validation/common.js'
 import type { Refusal, SendBatch, SendItem, SendPolicy, Verdicts } from './policy.js'
-import { guarded } from './policy-threw.js'
+import { PolicyThrew } from './policy-threw.js'
 
 /**
  * Step 3: runs the policy steps in order over the items still standing, and keeps per item
@@ -37,49 +37,30 @@ export class Judgement {
   }
 
   #runStep(step: SendPolicy): Promise<void> | undefined {
-    // Made only when a step refuses: the common case (all allowed) allocates next to nothing.
-    let dropped: Map<number, Set<string>> | undefined
-    let changed = false
-    const verdicts: Verdicts = {
-      refuse: (item, refusal) => {
-        if (this.errors[item.index]) return
-        const recipient = refusal instanceof PigeonholeError ? undefined : refusal.recipient
-        if (step.partial && recipient !== undefined && item.to.includes(recipient)) {
-          dropped ??= new Map()
-          const set = dropped.get(item.index) ?? new Set()
-          dropped.set(item.index, set.add(recipient))
-          // Kept in case no recipient is left: then the item is refused with it.
-          if (set.size === item.to.length) this.errors[item.index] = refusedBy(step, refusal)
-        } else {
-          this.errors[item.index] = refusedBy(step, refusal)
-        }
-        changed = true
-      },
-      route: (item, recipient, box) => {
-        if (!item.to.includes(recipient) || !boxNamePattern.test(box) || box === 'sent') {
-          throw new PigeonholeError(
-            'invalid_input',
-            `policy "${step.name}": route: expected a recipient of the message and a box name other than "sent", got "${recipient}" to "${box}"`,
-            { field: 'policies', policy: step.name, recipient, box },
-          )
-        }
-        const routes = this.routes[item.index] ?? new Map<string, string>()
-        this.routes[item.index] = routes.set(recipient, box)
-      },
-    }
-    const after = () => {
-      if (changed) this.#settle(dropped)
-    }
+    // One object per step and no closures: the common case (all allowed) allocates next to
+    // nothing; what a refusal needs is made only when a step refuses.
+    const verdicts = new StepVerdicts(this, step)
     this.#batch ??= { ...this.#base, items: this.#items }
-    const batch = this.#batch
-    const pending = guarded(step.name, () => step.judge(batch, verdicts))
-    if (pending) return pending.then(after)
-    after()
+    let pending: void | Promise<void>
+    try {
+      pending = step.judge(this.#batch, verdicts)
+    } catch (error) {
+      throw new PolicyThrew(step.name, error)
+    }
+    if (pending) {
+      return pending.then(
+        () => verdicts.settle(),
+        (error: unknown) => {
+          throw new PolicyThrew(step.name, error)
+        },
+      )
+    }
+    verdicts.settle()
     return undefined
   }
 
   /** Later steps see neither refused items nor left-out recipients. */
-  #settle(dropped: Map<number, Set<string>> | undefined): void {
+  settle(dropped: Map<number, Set<string>> | undefined): void {
     this.#batch = undefined
     const next: SendItem[] = []
     for (const item of this.#items) {
@@ -94,6 +75,56 @@ export class Judgement {
       next.push({ ...item, to })
     }
     this.#items = next
+  }
+}
+
+/** What one step records: refusals (whole items or, for a `partial` step, recipients) and routes. */
+class StepVerdicts implements Verdicts {
+  readonly #judgement: Judgement
+  readonly #step: SendPolicy
+  /** Made only when a step refuses a recipient. */
+  #dropped: Map<number, Set<string>> | undefined
+  #changed = false
+
+  constructor(judgement: Judgement, step: SendPolicy) {
+    this.#judgement = judgement
+    this.#step = step
+  }
+
+  refuse(item: SendItem, refusal: Refusal | PigeonholeError): void {
+    const errors = this.#judgement.errors
+    const step = this.#step
+    if (errors[item.index]) return
+    const recipient = refusal instanceof PigeonholeError ? undefined : refusal.recipient
+    if (step.partial && recipient !== undefined && item.to.includes(recipient)) {
+      this.#dropped ??= new Map()
+      const set = this.#dropped.get(item.index) ?? new Set()
+      this.#dropped.set(item.index, set.add(recipient))
+      // Kept in case no recipient is left: then the item is refused with it.
+      if (set.size === item.to.length) errors[item.index] = refusedBy(step, refusal)
+    } else {
+      errors[item.index] = refusedBy(step, refusal)
+    }
+    this.#changed = true
+  }
+
+  route(item: SendItem, recipient: string, box: string): void {
+    const step = this.#step
+    if (!item.to.includes(recipient) || !boxNamePattern.test(box) || box === 'sent') {
+      throw new PigeonholeError(
+        'invalid_input',
+        `policy "${step.name}": route: expected a recipient of the message and a box name other than "sent", got "${recipient}" to "${box}"`,
+        { field: 'policies', policy: step.name, recipient, box },
+      )
+    }
+    const routes = this.#judgement.routes
+    const map = routes[item.index] ?? new Map<string, string>()
+    routes[item.index] = map.set(recipient, box)
+  }
+
+  /** After the step: the items and recipients it refused leave the batch. */
+  settle(): void {
+    if (this.#changed) this.#judgement.settle(this.#dropped)
   }
 }
 

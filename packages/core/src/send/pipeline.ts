@@ -76,7 +76,7 @@ export async function storeSends(
   const judgement = new Judgement(live, {
     accounts,
     now: tx.now,
-    reader: new TxPolicyReader(tx.db, ctx.maxParameters),
+    reader: new TxPolicyReader(tx, ctx.templates, ctx.maxParameters),
   })
   // Awaited only when a step was async: the built-in ones are not.
   const pending = judgement.run(ctx.policies)

@@ -12,19 +12,6 @@ export class PolicyThrew extends PigeonholeError {
   }
 }
 
-/** Calls `judge`, turning what it throws (now or later) into a PolicyThrew. */
-export function guarded(policy: string, judge: () => void | Promise<void>): void | Promise<void> {
-  let pending: void | Promise<void>
-  try {
-    pending = judge()
-  } catch (error) {
-    throw new PolicyThrew(policy, error)
-  }
-  return pending?.catch((error: unknown) => {
-    throw new PolicyThrew(policy, error)
-  })
-}
-
 /** The error a policy threw, as it threw it; any other error unchanged. */
 export function unwrapPolicyError(error: unknown): never {
   throw error instanceof PolicyThrew ? error.cause : error

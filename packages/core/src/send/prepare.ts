@@ -49,6 +49,10 @@ export function keyOf(item: PreparedSend): string | null {
   return item.idempotencyKey === null ? null : `${item.from ?? ''}\u0000${item.idempotencyKey}`
 }
 
+function isKeyed(item: PreparedSend): boolean {
+  return item.idempotencyKey !== null
+}
+
 /** Step 1, in the transaction: the stored messages of the batch's idempotency keys. */
 export async function lookupKeys(
   tx: WriteTx,
@@ -56,7 +60,8 @@ export async function lookupKeys(
   params: number,
 ): Promise<Map<string, MessageRow>> {
   const found = new Map<string, MessageRow>()
-  const keyed = items.filter((i) => i.idempotencyKey !== null)
+  const keyed = items.filter(isKeyed)
+  if (keyed.length === 0) return found
   for (const part of chunk(keyed, Math.floor(params / 2))) {
     const rows = await tx.db
       .selectFrom('messages')

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely'
 import { toAccount } from '../accounts/accounts.js'
 import type { Database } from '../db/schema.js'
+import { templateRows } from '../engine/insert-rows.js'
+import type { QueryTemplates, StatementTarget } from '../engine/query-templates.js'
 import { participantsOf } from '../threads/threads.js'
 import type { Account } from '../types.js'
 import { chunk } from '../util/chunk.js'
@@ -12,21 +14,34 @@ import type { PolicyReader } from './policy.js'
  */
 export class TxPolicyReader implements PolicyReader {
   readonly #db: Kysely<Database>
+  readonly #target: StatementTarget
+  readonly #templates: QueryTemplates
   readonly #params: number
 
-  constructor(db: Kysely<Database>, maxParameters: number) {
-    this.#db = db
+  constructor(target: StatementTarget, templates: QueryTemplates, maxParameters: number) {
+    this.#db = target.db
+    this.#target = target
+    this.#templates = templates
     this.#params = maxParameters
   }
 
   async accounts(addresses: readonly string[]): Promise<Map<string, Account>> {
     const out = new Map<string, Account>()
+    const query = (values: readonly string[]) =>
+      this.#db.selectFrom('accounts').selectAll().where('address', 'in', values)
     for (const part of chunk([...new Set(addresses)], this.#params)) {
-      const rows = await this.#db
-        .selectFrom('accounts')
-        .selectAll()
-        .where('address', 'in', part)
-        .execute()
+      // Up to `templateRows` addresses from a template: a policy reading a few rows per send.
+      const { rows } =
+        part.length <= templateRows
+          ? await this.#templates.run(
+              this.#target,
+              `policy accounts in ${part.length}`,
+              part,
+              (slot) => query(part.map((_, i) => slot(i))),
+            )
+          : await query(part)
+              .execute()
+              .then((rows) => ({ rows }))
       for (const row of rows) out.set(row.address, toAccount(row))
     }
     return out

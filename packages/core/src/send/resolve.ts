@@ -44,7 +44,7 @@ async function loadAccounts(
     if (item.from !== null) wanted.add(item.from)
     for (const a of recipients[i]!) if (!a.includes('@')) wanted.add(a)
   })
-  return registeredAccounts(ctx, tx.db, [...wanted])
+  return registeredAccounts(ctx, tx, [...wanted])
 }
 
 async function loadThreads(
@@ -52,8 +52,11 @@ async function loadThreads(
   items: readonly PreparedSend[],
   params: number,
 ): Promise<Map<string, ThreadInfo>> {
-  const ids = [...new Set(items.flatMap((i) => (i.threadId === null ? [] : [i.threadId])))]
   const threads = new Map<string, ThreadInfo>()
+  const wanted = new Set<string>()
+  for (const item of items) if (item.threadId !== null) wanted.add(item.threadId)
+  if (wanted.size === 0) return threads
+  const ids = [...wanted]
   for (const part of chunk(ids, params)) {
     const rows = await tx.db
       .selectFrom('threads')

@@ -72,8 +72,8 @@ export class SendWriter {
   /** Writes what was added. */
   async flush(): Promise<void> {
     const { templates, maxParameters } = this.#ctx
-    await insertRows(templates, this.#tx.db, 'messages', this.#messages, maxParameters)
-    await insertRows(templates, this.#tx.db, 'box_entries', this.#entries, maxParameters)
+    await insertRows(templates, this.#tx, 'messages', this.#messages, maxParameters)
+    await insertRows(templates, this.#tx, 'box_entries', this.#entries, maxParameters)
   }
 
   #addEntries(
@@ -83,28 +83,38 @@ export class SendWriter {
     routes: ReadonlyMap<string, string> | undefined,
   ): void {
     const tx = this.#tx
-    const base = {
-      message_id: messageId,
-      created_at: tx.now,
-      updated_at: tx.now,
-      version: 1,
-      deleted_at: null,
-    }
+    const now = tx.now
+    // Object literals of one shape (no spread): the rows are built once per recipient.
     if (from !== null) {
       this.#entries.push({
-        ...base,
         owner: from,
+        message_id: messageId,
         role: 'sent',
         box: 'sent',
-        read_at: tx.now,
-        seen_at: tx.now,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+        read_at: now,
+        seen_at: now,
+        deleted_at: null,
       })
       tx.count(from, 'sent', 1, 0)
       tx.emit({ type: 'message.sent', owner: from, messageId, role: 'sent', data: { to: [...to] } })
     }
     for (const owner of to) {
       const box = routes?.get(owner) ?? 'inbox'
-      this.#entries.push({ ...base, owner, role: 'received', box, read_at: null, seen_at: null })
+      this.#entries.push({
+        owner,
+        message_id: messageId,
+        role: 'received',
+        box,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+        read_at: null,
+        seen_at: null,
+        deleted_at: null,
+      })
       tx.count(owner, box, 1, 1)
       tx.emit({ type: 'message.received', owner, messageId, role: 'received', data: { from } })
     }

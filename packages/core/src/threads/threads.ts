@@ -44,7 +44,7 @@ export class Threads {
     }
     return this.#ctx.write(async (tx) => {
       // Locked (rowLocks): a concurrent accounts.remove waits, so no membership outlives its account.
-      const found = await registeredAccounts(this.#ctx, tx.db, participants)
+      const found = await registeredAccounts(this.#ctx, tx, participants)
       const missing = participants.filter((p) => !found.has(p))
       if (missing.length > 0) {
         throw new PigeonholeError(
