@@ -54,7 +54,8 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
           result = await body(trx)
         } catch (error) {
           inTransaction = false
-          await trx.executeQuery(rollback)
+          // The body's error is the one to report, even if SQLite already rolled back.
+          await rollbackAfter(trx)
           throw error
         }
         inTransaction = false
@@ -96,7 +97,7 @@ const beginImmediate = CompiledQuery.raw('begin immediate')
 const commitQuery = CompiledQuery.raw('commit')
 const rollback = CompiledQuery.raw('rollback')
 
-/** After a failed COMMIT: rolls back what is still open, keeping the commit's error. */
+/** After a failed body or COMMIT: rolls back what is still open, keeping the first error. */
 async function rollbackAfter(trx: Kysely<DatabaseSchema>): Promise<void> {
   try {
     await trx.executeQuery(rollback)

@@ -80,3 +80,28 @@ test('a body that throws rolls back what its synchronous statements wrote', asyn
     await store.close()
   }
 })
+
+test("a failing body's own error reaches the caller even when SQLite already rolled back", async () => {
+  const { store, sync } = open()
+  try {
+    await store.transaction(async () => {
+      sync.run('create table t (x integer primary key)', [])
+    })
+    const boom = new Error('boom')
+    const error = await store
+      .transaction(async () => {
+        sync.run('insert into t (x) values (1)', [])
+        // What SQLite does itself on some errors (SQLITE_FULL, SQLITE_IOERR): no transaction left.
+        sync.run('rollback', [])
+        throw boom
+      })
+      .catch((e: unknown) => e)
+    expect(error).toBe(boom)
+    // The connection works on, and nothing of the failed body stayed.
+    await store.transaction(async () => {
+      expect(sync.run('select count(*) as n from t', [])).toEqual({ rows: [{ n: 0 }] })
+    })
+  } finally {
+    await store.close()
+  }
+})
