@@ -109,16 +109,32 @@ export function withGate(store: Store) {
  * Waits until a server process is blocked on a lock, for tests that stage a conflict. Uses
  * its own connection: inside a transaction, pg_stat_activity would not change.
  */
-export async function waitForLockWait(queryLike: string): Promise<void> {
+export async function waitForLockWait(
+  queryLike: string,
+  schema: string,
+  timeoutMs?: number,
+): Promise<void> {
   const monitor = await rawClient()
   try {
-    await waitFor(async () => {
-      const { rows } = await monitor.query(
-        `select 1 from pg_stat_activity where wait_event_type = 'Lock' and query ilike $1`,
-        [queryLike],
-      )
-      return rows.length > 0
-    }, `a session waiting on a lock in ${queryLike}`)
+    await waitFor(
+      async () => {
+        // Only sessions working in `schema` (holding a lock on one of its tables): test files
+        // run side by side, and another file's session may be waiting on the same statement.
+        const { rows } = await monitor.query(
+          `select 1 from pg_stat_activity a
+          where a.wait_event_type = 'Lock' and a.query ilike $1
+            and exists (
+              select 1 from pg_locks l
+                join pg_class c on c.oid = l.relation
+                join pg_namespace n on n.oid = c.relnamespace
+               where l.pid = a.pid and l.granted and n.nspname = $2)`,
+          [queryLike, schema],
+        )
+        return rows.length > 0
+      },
+      `a session in schema ${schema} waiting on a lock in ${queryLike}`,
+      timeoutMs,
+    )
   } finally {
     await monitor.end()
   }

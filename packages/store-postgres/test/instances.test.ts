@@ -45,8 +45,8 @@ describePostgres('store-postgres: two engines on one database at once', () => {
       const fromA = a.messages.send(input)
       const fromB = b.messages.send(input)
       // One waits on the count row, the other on the first one's uncommitted key.
-      await waitForLockWait('insert into "box_counts"%')
-      await waitForLockWait('insert into "messages"%')
+      await waitForLockWait('insert into "box_counts"%', schema)
+      await waitForLockWait('insert into "messages"%', schema)
       await other.query('commit')
       const [ma, mb] = await Promise.all([fromA, fromB])
       expect(ma.id).toBe(mb.id)

@@ -23,7 +23,7 @@ describePostgres('store-postgres: failures inside transactions', () => {
       await other.query(`update box_counts set total = total where owner = 'bob' and box = 'inbox'`)
       // The send locks alice's 'sent' count, then waits for bob's 'inbox' count ...
       const send = ph.messages.send({ from: 'alice', to: ['bob'], content: { n: 1 } })
-      await waitForLockWait('insert into "box_counts"%')
+      await waitForLockWait('insert into "box_counts"%', schema)
       // ... which the other session holds while it waits for alice's: a cycle.
       const crossing = other.query(
         `update box_counts set total = total where owner = 'alice' and box = 'sent'`,
@@ -64,7 +64,7 @@ describePostgres('store-postgres: failures inside transactions', () => {
       // The mark reads (its snapshot starts), then waits to lock the row the other session
       // holds; that session commits a new row version, which repeatable read may not lock.
       const marked = ph.messages.markRead({ owner: 'bob', ids: [m.id] })
-      await waitForLockWait('select%from "box_entries"%for update')
+      await waitForLockWait('select%from "box_entries"%for update', schema)
       await other.query('commit')
       expect(await marked).toEqual({ changed: 1 })
       expect(retries.map((r) => r.sqlState)).toContain('40001')
