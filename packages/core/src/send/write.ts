@@ -3,7 +3,7 @@ import type { BoxEntriesTable, MessagesTable } from '../db/schema.js'
 import type { EngineContext } from '../engine/context.js'
 import { insertRows } from '../engine/insert-rows.js'
 import type { WriteTx } from '../engine/write-tx.js'
-import type { Content, Message } from '../types.js'
+import type { Content, Json, Message } from '../types.js'
 import type { PreparedSend } from './prepare.js'
 
 /**
@@ -116,7 +116,9 @@ export class SendWriter {
         deleted_at: null,
       })
       tx.count(owner, box, 1, 1)
-      tx.emit({ type: 'message.received', owner, messageId, role: 'received', data: { from } })
+      // The box only when a policy routed it elsewhere: an inbox entry's event stays as small.
+      const data: { [key: string]: Json } = box === 'inbox' ? { from } : { from, box }
+      tx.emit({ type: 'message.received', owner, messageId, role: 'received', data })
     }
   }
 }

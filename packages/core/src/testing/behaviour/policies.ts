@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { PigeonholeError, type SendPolicy } from '../../index.js'
+import { type Message, PigeonholeError, type SendPolicy } from '../../index.js'
 import type { ConformanceOptions } from '../options.js'
 import { useEngine } from './harness.js'
-import { expectError, expectNothingChanged, register } from './helpers.js'
+import { eventsOf, expectError, expectNothingChanged, register } from './helpers.js'
 
 /** Refuses any message to an address that muted its sender; counts its calls. */
 function muteList(muted: Record<string, string[]>): SendPolicy & { calls: number } {
@@ -108,7 +108,18 @@ export function describePolicies(options: ConformanceOptions): void {
       })
       await register(e.ph, 'alice', 'bob', 'carol')
       await e.ph.messages.send({ from: 'bob', to: ['alice'], content: { text: 'hi' } })
-      const m = await e.ph.messages.send({ from: 'alice', to: ['bob', 'carol'], content: {} })
+      let m: Message | undefined
+      const events = await eventsOf(e.ph, async () => {
+        m = await e.ph.messages.send({ from: 'alice', to: ['bob', 'carol'], content: {} })
+      })
+      if (!m) throw new Error('the send returned nothing')
+      // A routed entry's event names its box; one in the inbox says nothing more than before.
+      expect(
+        events.filter((ev) => ev.type === 'message.received').map((ev) => [ev.owner, ev.data]),
+      ).toEqual([
+        ['bob', { role: 'received', from: 'alice' }],
+        ['carol', { role: 'received', from: 'alice', box: 'requests' }],
+      ])
       expect((await e.ph.messages.getItem({ owner: 'bob', id: m.id }))?.entry.box).toBe('inbox')
       expect((await e.ph.messages.getItem({ owner: 'carol', id: m.id }))?.entry.box).toBe(
         'requests',
