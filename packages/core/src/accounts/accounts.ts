@@ -90,10 +90,15 @@ export class Accounts {
       parseInput(addressSchema, address, 'accounts.get', 'address'),
       'accounts.get',
     )
+    return this.#read(local)
+  }
+
+  /** The account at `address` (already local), or null. */
+  async #read(address: string): Promise<Account | null> {
     const row = await this.#ctx.db
       .selectFrom('accounts')
       .selectAll()
-      .where('address', '=', local)
+      .where('address', '=', address)
       .executeTakeFirst()
     return row ? toAccount(row) : null
   }
@@ -133,13 +138,9 @@ export class Accounts {
     const parsed = parseInput(updateInput, input, where)
     const address = this.#local(parsed.address, where)
     if (parsed.displayName === undefined && parsed.consent === undefined) {
-      const row = await this.#ctx.db
-        .selectFrom('accounts')
-        .selectAll()
-        .where('address', '=', address)
-        .executeTakeFirst()
-      if (!row) throw notFound(address, where, 'address')
-      return toAccount(row)
+      const account = await this.#read(address)
+      if (!account) throw notFound(address, where, 'address')
+      return account
     }
     return this.#ctx.write(async (tx) => {
       // One statement, setting only the given fields: a read-then-write would lose a concurrent

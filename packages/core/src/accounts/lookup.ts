@@ -1,9 +1,8 @@
-import type { CompiledQuery, Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
-import { templateRows } from '../engine/insert-rows.js'
-import { execute, type StatementTarget } from '../engine/query-templates.js'
+import type { StatementTarget } from '../engine/query-templates.js'
 import { lockRows } from '../engine/row-locks.js'
 import { PigeonholeError } from '../errors.js'
 import { chunk } from '../util/chunk.js'
@@ -54,21 +53,16 @@ export async function registeredAccounts(
   const db = target.db
   const known = new Set<string>()
   for (const part of chunk(addresses, ctx.maxParameters)) {
-    const { rows } =
-      part.length <= templateRows
-        ? await (ctx.templates.runBuilt<{ address: string }>(
-            target,
-            accountsKey(part.length),
-            part,
-          ) ??
-            ctx.templates.run(target, accountsKey(part.length), part, (slot) =>
-              accountsQuery(
-                db,
-                ctx,
-                part.map((_, i) => slot(i)),
-              ),
-            ))
-        : await executeCompiled(target, accountsQuery(db, ctx, part).compile())
+    const key = accountsKey(part.length)
+    // runBuilt first: the send path makes no builder closure once the template exists.
+    const { rows } = await (ctx.templates.runBuilt<{ address: string }>(target, key, part) ??
+      ctx.templates.runOrBuild(target, key, part, (slot) =>
+        accountsQuery(
+          db,
+          ctx,
+          part.map((_, i) => slot(i)),
+        ),
+      ))
     for (const row of rows) known.add(row.address)
   }
   return known
@@ -93,8 +87,4 @@ function accountsKey(n: number): string {
     accountsKeys[n] = key
   }
   return key
-}
-
-function executeCompiled<R>(target: StatementTarget, compiled: CompiledQuery<R>) {
-  return execute<R>(target, compiled, compiled.parameters)
 }

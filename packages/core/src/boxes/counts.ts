@@ -59,7 +59,7 @@ function addToCounts(insert: InsertQueryBuilder<Database, 'box_counts', InsertRe
  * part of the SELECT.
  */
 export async function countInboxEntries(db: Kysely<Database>, messageId: string): Promise<void> {
-  await db
+  const insert = db
     .insertInto('box_counts')
     .columns(['owner', 'box', 'total', 'unread'])
     .expression((eb) =>
@@ -73,13 +73,7 @@ export async function countInboxEntries(db: Kysely<Database>, messageId: string)
         ])
         .where('message_id', '=', messageId),
     )
-    .onConflict((oc) =>
-      oc.columns(['owner', 'box']).doUpdateSet((eb) => ({
-        total: eb('box_counts.total', '+', eb.ref('excluded.total')),
-        unread: eb('box_counts.unread', '+', eb.ref('excluded.unread')),
-      })),
-    )
-    .execute()
+  await addToCounts(insert).execute()
 }
 
 /** Drops every count of `owner` (a removed account). */

@@ -1,12 +1,11 @@
 import type { Insertable, InsertQueryBuilder, InsertResult, QueryResult } from 'kysely'
 import type { Database } from '../db/schema.js'
-import { execute, type QueryTemplates, type StatementTarget } from './query-templates.js'
-
-/**
- * Up to this many rows, an insert runs from a template (whole-box marks write 1,000 events a
- * chunk, again and again); larger statements are built each time. Templates are an LRU of 64.
- */
-export const templateRows = 1000
+import {
+  execute,
+  type QueryTemplates,
+  type StatementTarget,
+  templateRows,
+} from './query-templates.js'
 
 type Finish<T extends keyof Database> = (
   insert: InsertQueryBuilder<Database, T, InsertResult>,
@@ -76,7 +75,6 @@ interface Site {
   keys: string[]
 }
 
-/** Call sites by table, then by name: constant strings, no key built per insert. */
 /** No clause after VALUES. */
 function unchanged<I>(insert: I): I {
   return insert
@@ -91,6 +89,7 @@ function buildInsert<T extends keyof Database>(
   return finish(target.db.insertInto(table).values(rows as Insertable<Database[T]>[]))
 }
 
+/** Call sites by table, then by name: constant strings, no key built per insert. */
 const known = new Map<string, Map<string, Site>>()
 
 /**

@@ -32,6 +32,13 @@ export function execute<R>(
   })
 }
 
+/**
+ * Up to this many values (insert rows, IN-list items) a statement runs from a template
+ * (whole-box marks write 1,000 events a chunk, again and again); larger statements are built
+ * each time. Templates are an LRU of 64.
+ */
+export const templateRows = 1000
+
 /** A stand-in for a parameter while a template is built; replaced on every run. */
 class Slot {
   readonly index: number
@@ -71,6 +78,21 @@ export class QueryTemplates {
     build: (slot: (index: number) => never) => Compilable<R>,
   ): QueryResult<R> | Promise<QueryResult<R>> {
     return this.runBuilt<R>(target, key, values) ?? this.#build(target, key, values, build)
+  }
+
+  /**
+   * `run` for a statement of up to `templateRows` values; a larger one is built with the values
+   * themselves and not kept (a template per size that large would crowd out the hot ones).
+   */
+  runOrBuild<R>(
+    target: StatementTarget,
+    key: string,
+    values: readonly unknown[],
+    build: (slot: (index: number) => never) => Compilable<R>,
+  ): QueryResult<R> | Promise<QueryResult<R>> {
+    if (values.length <= templateRows) return this.run(target, key, values, build)
+    const compiled = build((index) => values[index] as never).compile()
+    return execute<R>(target, compiled, compiled.parameters)
   }
 
   /**

@@ -1,4 +1,4 @@
-import { accountExists } from '../accounts/lookup.js'
+import { accountExists, notFound } from '../accounts/lookup.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import type { WriteTx } from '../engine/write-tx.js'
@@ -126,15 +126,8 @@ async function loadOwned(
       { field: 'by', id, by },
     )
   }
-  if (by !== null) {
-    // The sender's account must still exist: a removed one cannot act (its address is never reused).
-    if (!(await accountExists(tx.db, by))) {
-      throw new PigeonholeError('not_found', `${where}: by: no account "${by}"`, {
-        field: 'by',
-        address: by,
-      })
-    }
-  }
+  // The sender's account must still exist: a removed one cannot act (its address is never reused).
+  if (by !== null && !(await accountExists(tx.db, by))) throw notFound(by, where, 'by')
   if (message.retractedAt !== null) throw retracted(id, where)
   return message
 }

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely'
 import { toAccount } from '../accounts/accounts.js'
 import type { Database } from '../db/schema.js'
-import { templateRows } from '../engine/insert-rows.js'
 import type { QueryTemplates, StatementTarget } from '../engine/query-templates.js'
 import { participantsOf } from '../threads/threads.js'
 import type { Account } from '../types.js'
@@ -30,18 +29,13 @@ export class TxPolicyReader implements PolicyReader {
     const query = (values: readonly string[]) =>
       this.#db.selectFrom('accounts').selectAll().where('address', 'in', values)
     for (const part of chunk([...new Set(addresses)], this.#params)) {
-      // Up to `templateRows` addresses from a template: a policy reading a few rows per send.
-      const { rows } =
-        part.length <= templateRows
-          ? await this.#templates.run(
-              this.#target,
-              `policy accounts in ${part.length}`,
-              part,
-              (slot) => query(part.map((_, i) => slot(i))),
-            )
-          : await query(part)
-              .execute()
-              .then((rows) => ({ rows }))
+      // From a template: a policy reading a few rows per send pays no query building.
+      const { rows } = await this.#templates.runOrBuild(
+        this.#target,
+        `policy accounts in ${part.length}`,
+        part,
+        (slot) => query(part.map((_, i) => slot(i))),
+      )
       for (const row of rows) out.set(row.address, toAccount(row))
     }
     return out
