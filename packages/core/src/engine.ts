@@ -16,6 +16,11 @@ import { GuardedObservable, logSubscriberError } from './events/guarded-observab
 import { newestCursor, readEventsAfter } from './events/queries.js'
 import { boundedSince } from './events/since-bound.js'
 import { Messages } from './messages/messages.js'
+import { requestHooks } from './requests/effects.js'
+import { requestConfig } from './requests/processors.js'
+import { Requests } from './requests/requests.js'
+import { RequestSweep } from './requests/sweep.js'
+import type { RequestDecider, RequestItemProcessor } from './requests/types.js'
 import type { SendPolicy } from './send/policy.js'
 import { builtinSteps } from './send/steps/index.js'
 import type { Store } from './store-port.js'
@@ -49,6 +54,18 @@ export interface PigeonholeOptions {
    * the other subscribers go on. Default: `console.error` with what happened.
    */
   onSubscriberError?: (error: unknown, event: unknown) => void
+  /** The Request protocol (see the Requests section of the README). */
+  requests?: {
+    /** Host item kinds, next to the built-in ones (a built-in kind may be replaced). Default: none. */
+    processors?: RequestItemProcessor[]
+    /** Rules that decide incoming requests as they arrive, asked in order. Default: none. */
+    deciders?: RequestDecider[]
+    /**
+     * How often requests past `expiresAt` that nobody reads are stored `Expired`, in ms; 0: never
+     * (call `requests.expireDue()` yourself). Default: 60000.
+     */
+    sweepIntervalMs?: number
+  }
   /**
    * Host policy steps of the send pipeline (mute lists, filters, ...), run in order inside the
    * send's transaction after the built-in ones. Default: none.
@@ -62,6 +79,7 @@ export interface Pigeonhole {
   readonly messages: Messages
   readonly boxes: Boxes
   readonly threads: Threads
+  readonly requests: Requests
   /** Reads for trusted host code, with no access check: any message, any receipts. */
   readonly admin: Admin
   /** Every committed event after open, once each, in cursor order. */
@@ -114,17 +132,25 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     peerId: parsed.peerId ?? 'local',
     afterCommit: afterCommit(store, hub, poller),
     policies: [...builtinSteps, ...(parsed.policies ?? [])],
+    requests: requestConfig(parsed.requests?.processors, parsed.requests?.deciders),
+    contentHooks: requestHooks,
   })
+  const requests = new Requests(ctx)
   // What a subscriber throws goes here, never to RxJS's rethrow that kills the process.
   const report = parsed.onSubscriberError ?? logSubscriberError
   let closing: Promise<void> | undefined
   // Every facade call is tracked: close() lets them finish, later ones fail with `closed`.
   const inFlight = new InFlight()
+  const sweep = new RequestSweep(
+    () => inFlight.run(() => requests.expireDue()),
+    parsed.requests?.sweepIntervalMs ?? 60_000,
+  )
   return {
     accounts: tracked(new Accounts(ctx), inFlight),
     messages: tracked(new Messages(ctx), inFlight),
     boxes: tracked(new Boxes(ctx), inFlight),
     threads: tracked(new Threads(ctx), inFlight),
+    requests: tracked(requests, inFlight),
     admin: tracked(new Admin(ctx), inFlight),
     events$: GuardedObservable.of(hub.events$, report),
     events: {
@@ -145,6 +171,7 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     verify: () => inFlight.run(() => verify(ctx)),
     close: () => {
       closing ??= (async () => {
+        sweep.stop()
         await inFlight.close()
         ctx.markClosed()
         await stopListening?.()

@@ -8,6 +8,12 @@ export const errorCodes = {
   version_conflict: 'expectedVersion is stale: someone else changed the record first',
   idempotency_conflict: 'the idempotency key was used before with a different payload',
   invalid_transition: 'the record is in a state that does not allow this change',
+  request_peer_mismatch:
+    'a Request message must go to exactly its peer; a Response must come from the request peer',
+  request_content_mismatch: "the Request message's content differs from the stored Draft",
+  request_expired: 'the request is past its expiresAt (or the Response was created after it)',
+  request_already_sent: 'the request was sent before: a Draft is sent once',
+  request_id_conflict: 'the recipient already holds a request with this id from another message',
   thread_closed: 'the thread is closed and takes no new messages',
   forbidden: 'the caller may not do this to this record',
   refused: 'a send policy refused the send; details.policy and details.code say which and why',

@@ -24,6 +24,16 @@ export type {
   SendManyItem,
   UpdateMessageInput,
 } from './messages/schemas.js'
+export { builtinProcessors } from './requests/processors.js'
+export type { Requests } from './requests/requests.js'
+export type {
+  AcceptRequestInput,
+  CreateRequestInput,
+  GetRequestInput,
+  ListRequestsInput,
+  RejectRequestInput,
+} from './requests/schemas.js'
+export type * from './requests/types.js'
 export type {
   PolicyReader,
   Refusal,

@@ -117,6 +117,8 @@ export type EventType =
   | 'message.retracted'
   | 'thread.created'
   | 'thread.closed'
+  | 'request.incomingReceived'
+  | 'request.statusChanged'
 
 /** One stored change. `cursor` grows by commit order; pass it to `events.since`. */
 export interface PigeonholeEvent {

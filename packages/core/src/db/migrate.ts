@@ -3,6 +3,7 @@ import type { Dialect } from './dialect.js'
 import * as m001 from './migrations/001-initial.js'
 import * as m002 from './migrations/002-postgres-event-order.js'
 import * as m003 from './migrations/003-removed-accounts.js'
+import * as m004 from './migrations/004-requests.js'
 import type { Database } from './schema.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was
@@ -13,6 +14,7 @@ const migrations: Record<string, MigrationModule> = {
   '001-initial': m001,
   '002-postgres-event-order': m002,
   '003-removed-accounts': m003,
+  '004-requests': m004,
 }
 
 class CoreMigrations implements MigrationProvider {

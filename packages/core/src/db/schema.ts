@@ -89,6 +89,27 @@ export interface EventsTable {
   created_at: number
 }
 
+/** One side of a request, held by `owner` (see requests/types.ts for the meaning of each field). */
+export interface RequestsTable {
+  owner: string
+  id: string
+  /** 'outgoing' or 'incoming'. */
+  direction: string
+  peer: string
+  status: string
+  content: JsonColumn
+  created_at: number
+  updated_at: number
+  expires_at: number | null
+  source_message_id: string | null
+  response: JsonColumn | null
+  response_message_id: string | null
+  responded_at: number | null
+  /** The status changes, oldest first. */
+  history: JsonColumn
+  version: number
+}
+
 export interface Database {
   accounts: AccountsTable
   removed_accounts: RemovedAccountsTable
@@ -98,4 +119,5 @@ export interface Database {
   threads: ThreadsTable
   thread_participants: ThreadParticipantsTable
   events: EventsTable
+  requests: RequestsTable
 }

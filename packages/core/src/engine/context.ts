@@ -3,6 +3,8 @@ import type { Database } from '../db/schema.js'
 import { PigeonholeError } from '../errors.js'
 import type { AfterCommit } from '../events/after-commit.js'
 import type { EventHub } from '../events/event-hub.js'
+import type { RequestDecider, RequestItemProcessor } from '../requests/types.js'
+import type { ContentHook } from '../send/content-hooks.js'
 import type { SendPolicy } from '../send/policy.js'
 import type { Store, TransactionBody } from '../store-port.js'
 import type { Clock, IdGenerator } from '../types.js'
@@ -21,6 +23,12 @@ export interface Limits {
 
 export const defaultLimits: Limits = { maxContentBytes: 256 * 1024, markChunkSize: 1000 }
 
+/** The Request protocol's configuration (see `PigeonholeOptions.requests`). */
+export interface RequestConfig {
+  readonly processors: ReadonlyMap<string, RequestItemProcessor>
+  readonly deciders: readonly RequestDecider[]
+}
+
 /** What every facade shares: the store, time, ids, limits and the event hub. */
 export class EngineContext {
   readonly store: Store
@@ -35,6 +43,10 @@ export class EngineContext {
   readonly rowLocks: boolean
   /** The send pipeline's policy steps, in order: the built-in ones, then the host's. */
   readonly policies: readonly SendPolicy[]
+  /** Request item kinds by `@type` (built-in and the host's), and the host's decider rules. */
+  readonly requests: RequestConfig
+  /** Built-in content handlers run after the write step, by content `@type`. */
+  readonly contentHooks: ReadonlyMap<string, ContentHook>
   /** Compiled hot-path statements, reused with new values. */
   readonly templates = new QueryTemplates()
   readonly #writeLock: Mutex | undefined
@@ -50,6 +62,8 @@ export class EngineContext {
     peerId: string
     afterCommit: AfterCommit
     policies: readonly SendPolicy[]
+    requests: RequestConfig
+    contentHooks: ReadonlyMap<string, ContentHook>
   }) {
     this.store = options.store
     this.clock = options.clock
@@ -62,6 +76,8 @@ export class EngineContext {
     this.#writeLock = options.store.capabilities.singleWriter ? new Mutex() : undefined
     this.#afterCommit = options.afterCommit
     this.policies = options.policies
+    this.requests = options.requests
+    this.contentHooks = options.contentHooks
   }
 
   get db(): Kysely<Database> {

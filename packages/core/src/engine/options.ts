@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { RequestDecider, RequestItemProcessor } from '../requests/types.js'
 import type { SendPolicy } from '../send/policy.js'
 import type { Store } from '../store-port.js'
 import type { Clock, IdGenerator } from '../types.js'
@@ -31,6 +32,36 @@ export const pigeonholeOptions = z.strictObject({
         { error: 'a policy { name: string, judge(batch, verdicts) }' },
       ),
     )
+    .optional(),
+  /** The Request protocol: host item kinds, decider rules, the expiry sweep. */
+  requests: z
+    .strictObject({
+      processors: z
+        .array(
+          z.custom<RequestItemProcessor>(
+            (v) =>
+              typeof v === 'object' &&
+              v !== null &&
+              typeof (v as RequestItemProcessor).type === 'string' &&
+              /^[A-Za-z][A-Za-z0-9]{0,99}RequestItem$/.test((v as RequestItemProcessor).type),
+            { error: 'a processor { type: "<Name>RequestItem", validate?, canAccept?, accept? }' },
+          ),
+        )
+        .optional(),
+      deciders: z
+        .array(
+          z.custom<RequestDecider>(
+            (v) =>
+              typeof v === 'object' &&
+              v !== null &&
+              typeof (v as RequestDecider).name === 'string' &&
+              typeof (v as RequestDecider).decide === 'function',
+            { error: 'a decider { name: string, decide(request) }' },
+          ),
+        )
+        .optional(),
+      sweepIntervalMs: integerOption(0, 86_400_000).optional(),
+    })
     .optional(),
   /** Called when an `events$` subscriber throws (see the events section of the README). */
   onSubscriberError: functionOption<(error: unknown, event?: unknown) => void>().optional(),

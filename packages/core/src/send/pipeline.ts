@@ -4,6 +4,7 @@ import { PigeonholeError } from '../errors.js'
 import { toMessage } from '../messages/rows.js'
 import type { Message } from '../types.js'
 import { payloadHash } from '../util/canonical-json.js'
+import type { EngineBatch, WrittenSend } from './content-hooks.js'
 import { Judgement } from './judge.js'
 import type { SendItem } from './policy.js'
 import { keyOf, lookupKeys, type MessageRow, type PreparedSend } from './prepare.js'
@@ -73,11 +74,15 @@ export async function storeSends(
     })
   })
 
+  // ctx, tx and prepared are for the built-in steps (EngineBatch); host steps see SendBatch.
   const judgement = new Judgement(live, {
     accounts,
     now: tx.now,
     reader: new TxPolicyReader(tx, ctx.templates, ctx.maxParameters),
-  })
+    ctx,
+    tx,
+    prepared: items,
+  } as Omit<EngineBatch, 'items'>)
   // Awaited only when a step was async: the built-in ones are not.
   const pending = judgement.run(ctx.policies)
   if (pending) await pending
@@ -104,7 +109,29 @@ export async function storeSends(
     outcomes[i] = { status: 'created', message }
   })
   await writer.flush()
+  await runContentHooks(ctx, tx, items, outcomes)
   return outcomes
+}
+
+/** Hands each stored message whose `@type` has a content hook to it (the Request protocol). */
+async function runContentHooks(
+  ctx: EngineContext,
+  tx: WriteTx,
+  items: readonly PreparedSend[],
+  outcomes: readonly SendOutcome[],
+): Promise<void> {
+  let byType: Map<string, WrittenSend[]> | undefined
+  outcomes.forEach((outcome, i) => {
+    if (outcome.status !== 'created') return
+    const type = outcome.message.content['@type']
+    if (typeof type !== 'string' || !ctx.contentHooks.has(type)) return
+    byType ??= new Map()
+    const list = byType.get(type) ?? []
+    byType.set(type, list)
+    list.push({ item: items[i]!, message: outcome.message })
+  })
+  if (!byType) return
+  for (const [type, sends] of byType) await ctx.contentHooks.get(type)!.written(ctx, tx, sends)
 }
 
 /** A key used before: the same payload is that message again, another one a conflict. */

@@ -18,6 +18,8 @@ export interface PreparedSend {
   attachments: string[]
   threadId: string | null
   idempotencyKey: string | null
+  /** Set when the engine itself sends it: `requests` for a Response that accept/reject sends. */
+  origin?: 'requests'
 }
 
 export type MessageRow = Parameters<typeof toMessage>[0]

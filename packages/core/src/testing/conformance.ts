@@ -3,6 +3,7 @@ import { describeBehaviour } from './behaviour/index.js'
 import { describeModelTest } from './model/model-test.js'
 import { describePaging } from './model/paging-test.js'
 import { type ConformanceOptions, conformanceAreas } from './options.js'
+import { describeRequests } from './requests/index.js'
 
 /**
  * The store conformance suite: every behaviour of the engine, its error cases, the model-based
@@ -23,5 +24,6 @@ export function runConformanceSuite(options: ConformanceOptions): void {
     if (areas.has('behaviour')) describeBehaviour(options)
     if (areas.has('model')) describeModelTest({ ...options, fuzzRuns })
     if (areas.has('paging')) describePaging({ ...options, fuzzRuns })
+    if (areas.has('requests')) describeRequests({ ...options, fuzzRuns })
   })
 }

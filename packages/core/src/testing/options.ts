@@ -2,10 +2,10 @@ import type { Store } from '../store-port.js'
 
 /**
  * The parts of the suite: every behaviour and its error cases; the model-based test; the
- * paging property. A store may run them from separate test files (so they run in parallel);
+ * paging property; the Request protocol (its behaviour and its fuzz test). A store may run them from separate test files (so they run in parallel);
  * together they must cover all three.
  */
-export const conformanceAreas = ['behaviour', 'model', 'paging'] as const
+export const conformanceAreas = ['behaviour', 'model', 'paging', 'requests'] as const
 export type ConformanceArea = (typeof conformanceAreas)[number]
 
 export interface ConformanceOptions {

@@ -1,6 +1,7 @@
 import type { SendPolicy } from '../policy.js'
 import { accountsExist } from './accounts-exist.js'
 import { recipientCount } from './recipient-count.js'
+import { requestContentStep } from './request-content.js'
 import { threadMembership } from './thread-membership.js'
 
 /**
@@ -8,4 +9,9 @@ import { threadMembership } from './thread-membership.js'
  * check (consent, content handlers, attachment access, remote routing) is a file here and a
  * line in this list; the write step does not change.
  */
-export const builtinSteps: readonly SendPolicy[] = [threadMembership, recipientCount, accountsExist]
+export const builtinSteps: readonly SendPolicy[] = [
+  threadMembership,
+  recipientCount,
+  accountsExist,
+  requestContentStep,
+]
