@@ -111,7 +111,7 @@ export function describeFlowAccept(options: ConformanceOptions): void {
       })
       // Every status change of a sent request names the message that carried it.
       for (const e of sendEvents.filter((e) => e.type === 'request.statusChanged')) {
-        expect(e.messageId, `${e.owner} ${e.data.newStatus}`).toBe(m.id)
+        expect.soft(e.messageId, `${e.owner} ${e.data.newStatus}`).toBe(m.id)
       }
 
       const afterSend = await sides(t.ph, id)
