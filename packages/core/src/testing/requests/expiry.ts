@@ -10,6 +10,7 @@ import {
   openRequest,
   sides,
   statusChanges,
+  steps,
 } from './fixtures.js'
 
 /** The code of the PigeonholeError `call` throws ('no error' when it succeeds). */
@@ -174,6 +175,24 @@ export function describeExpiry(options: ConformanceOptions): void {
         code: 'request_expired',
       })
       expect((await t.ph.boxes.counts('alice')).inbox?.total).toBe(0)
+    })
+
+    it('accept past expiresAt, before anything stored Expired, throws request_expired and sends nothing', async () => {
+      const expiresAt = t.clock.now() + 100
+      const { draft: made } = await openRequest(t.ph, [item.auth()], { expiresAt })
+      t.clock.tick(101)
+      expect(
+        await codeOf(() =>
+          t.ph.requests.accept({ owner: 'bob', id: made.id, items: [{ accept: true }] }),
+        ),
+      ).toBe('request_expired')
+      // No Response: no message from bob, alice's side not Completed.
+      expect((await t.ph.messages.list({ owner: 'bob', box: 'sent' })).items).toEqual([])
+      expect((await t.ph.messages.list({ owner: 'alice', box: 'inbox' })).items).toEqual([])
+      const both = await sides(t.ph, made.id)
+      expect([both.outgoing?.status, both.incoming?.status]).toEqual(['Expired', 'Expired'])
+      expect(both.incoming?.response).toBeNull()
+      expect(steps(both.incoming!).at(-1)).toBe('ManualDecisionRequired→Expired')
     })
 
     it('the periodic sweep stores Expired on requests nobody reads', async () => {
