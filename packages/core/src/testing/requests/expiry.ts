@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { PigeonholeError } from '../../index.js'
 import { useEngine } from '../behaviour/harness.js'
-import { eventsAfter, eventsOf, summary } from '../behaviour/helpers.js'
+import { eventsAfter, eventsOf, register, summary } from '../behaviour/helpers.js'
 import type { ConformanceOptions } from '../options.js'
 import {
   draft,
@@ -198,9 +198,11 @@ export function describeExpiry(options: ConformanceOptions): void {
     it('the periodic sweep stores Expired on requests nobody reads', async () => {
       const real = { now: () => Date.now() }
       const { ph } = await t.open({ clock: real, requests: { sweepIntervalMs: 20 } })
+      await register(ph, 'alice', 'bob')
       const start = ph.events.lastCursor
-      const sooner = await draft(ph, [item.auth()], { expiresAt: Date.now() + 30 })
-      const later = await openRequest(ph, [item.auth()], { expiresAt: Date.now() + 1000 })
+      // Margins wide enough for a slow store: each is created and sent well before it expires.
+      const sooner = await draft(ph, [item.auth()], { expiresAt: Date.now() + 300 })
+      const later = await openRequest(ph, [item.auth()], { expiresAt: Date.now() + 1500 })
       const expired = async () =>
         (await eventsAfter(ph, start)).filter(
           (e) => e.type === 'request.statusChanged' && e.data.newStatus === 'Expired',
