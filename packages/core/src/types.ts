@@ -139,6 +139,7 @@ export interface Difference {
     | 'message_version_mismatch'
     | 'orphan_entry'
     | 'unknown_owner'
+    | 'request_without_response'
   /** What was found, e.g. `{ owner, box, kept: {...}, recounted: {...} }`. */
   details: { [key: string]: Json }
 }

@@ -156,6 +156,7 @@ describePostgres('store-postgres: two engines on one database at once', () => {
         '001-initial',
         '002-postgres-event-order',
         '003-removed-accounts',
+        '004-requests',
       ])
       await engines[0]!.accounts.register({ address: 'alice' })
       const end = await newestCursor(client, schema)

@@ -163,7 +163,7 @@ export class Accounts {
   }
 
   /**
-   * Removes the account, its box entries, counts and thread memberships. Messages it sent
+   * Removes the account, its box entries, counts, thread memberships and its sides of requests. Messages it sent
    * stay: others still hold them. The address is never registered again, so no one can act
    * as the removed account (edit or retract its messages, reuse its idempotency keys).
    */
@@ -181,6 +181,7 @@ export class Accounts {
       await tx.db.deleteFrom('box_entries').where('owner', '=', local).execute()
       await deleteCounts(tx.db, local)
       await tx.db.deleteFrom('thread_participants').where('address', '=', local).execute()
+      await tx.db.deleteFrom('requests').where('owner', '=', local).execute()
       await tx.db
         .insertInto('removed_accounts')
         .values({ address: local, removed_at: tx.now })

@@ -24,6 +24,17 @@ export async function updateMessage(
   const by = parsed.by === null ? null : normalizeAddress(parsed.by, ctx.peerId)
   return ctx.write(async (tx) => {
     const current = await loadOwned(tx, parsed.id, by, where)
+    for (const content of [current.content, parsed.content]) {
+      const type = content['@type']
+      if (type === 'Request' || type === 'Response') {
+        // The protocol's messages say what both sides agreed on: an edit would fork them.
+        throw new PigeonholeError(
+          'forbidden',
+          `${where}: content: a ${type} message cannot be edited, nor a message turned into one`,
+          { field: 'content', id: parsed.id },
+        )
+      }
+    }
     const result = await tx.db
       .updateTable('messages')
       .set({

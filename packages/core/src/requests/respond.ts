@@ -4,6 +4,8 @@ import { PigeonholeError } from '../errors.js'
 import { contentJson } from '../messages/content-size.js'
 import { storeSends } from '../send/pipeline.js'
 import type { Content } from '../types.js'
+import { jsonObject } from '../validation/common.js'
+import { describeValue } from '../validation/parse.js'
 import { isGroup } from './check-create.js'
 import { checkDecision, type DecisionMode, paramsOf } from './check-decision.js'
 import type { RequestState } from './request-state.js'
@@ -91,7 +93,16 @@ async function answer(
   }
   const processor = ctx.requests.processors.get(item['@type'])
   const answered = await processor?.accept?.(item, paramsOf(decision), context)
-  return answered ?? { '@type': 'AcceptResponseItem', result: 'Accepted' }
+  if (answered === undefined) return { '@type': 'AcceptResponseItem', result: 'Accepted' }
+  const json = jsonObject.safeParse(answered)
+  if (!json.success || answered.result !== 'Accepted' || typeof answered['@type'] !== 'string') {
+    throw new PigeonholeError(
+      'invalid_input',
+      `requests: processor "${item['@type']}": accept: expected a JSON object { "@type": string, result: "Accepted", ... } or undefined, got ${describeValue(answered)}`,
+      { field: 'processors', processor: item['@type'] },
+    )
+  }
+  return answered
 }
 
 /** The Response as a message from the request's recipient to its sender, in the same write. */

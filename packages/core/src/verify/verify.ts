@@ -94,7 +94,34 @@ async function differences(db: Kysely<Database>): Promise<Difference[]> {
         .distinct()
         .where('a.address', 'is', null),
     )
+    .union(
+      db
+        .selectFrom('requests as r')
+        .leftJoin('accounts as a', 'a.address', 'r.owner')
+        .select('r.owner')
+        .distinct()
+        .where('a.address', 'is', null),
+    )
     .execute()
   for (const r of strays) out.push({ kind: 'unknown_owner', details: { owner: r.owner } })
+
+  // Deciding and sending the Response are one transaction: at rest, nothing is Decided, and
+  // every Completed request holds its Response.
+  const unanswered = await db
+    .selectFrom('requests')
+    .select(['owner', 'id', 'direction', 'status'])
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'Decided'),
+        eb.and([eb('status', '=', 'Completed'), eb('response', 'is', null)]),
+      ]),
+    )
+    .execute()
+  for (const r of unanswered) {
+    out.push({
+      kind: 'request_without_response',
+      details: { owner: r.owner, requestId: r.id, direction: r.direction, status: r.status },
+    })
+  }
   return out
 }
