@@ -217,9 +217,14 @@ export class SendCommand implements Command {
     readonly other: number,
     readonly keyed: boolean,
   ) {}
-  check = () => true
+  /** With no request yet, only now and then (then it is `not_found`). */
+  check = (m: Readonly<FuzzModel>) => m.outgoing.length > 0 || this.pick % 6 === 0
   async run(m: FuzzModel, r: FuzzEngine): Promise<void> {
-    const side: Side | undefined = m.outgoing[this.pick % Math.max(1, m.outgoing.length)]
+    // Mostly a Draft when there is one (a send that should work); else any outgoing request.
+    const drafts = m.outgoing.filter((s) => m.status(s) === 'Draft')
+    const from_ =
+      this.variant === 'ok' && this.other % 4 !== 0 && drafts.length > 0 ? drafts : m.outgoing
+    const side: Side | undefined = from_[this.pick % Math.max(1, from_.length)]
     let from: string = side?.owner ?? 'alice'
     let to: string[] = [side?.peer ?? 'bob']
     const content: RequestContent = side
@@ -396,7 +401,9 @@ function decisions(
 
 /** Whom a decision acts on: an incoming side, its asker (never found), or an unknown id. */
 function target(m: FuzzModel, pick: number, asAsker: boolean): { owner: string; id: string } {
-  const incoming = m.incoming
+  // Mostly one that can still be decided, when there is one.
+  const open = m.incoming.filter((s) => m.status(s) === 'ManualDecisionRequired')
+  const incoming = open.length > 0 && pick % 5 !== 0 ? open : m.incoming
   const side = incoming[pick % Math.max(1, incoming.length)]
   if (side) return { owner: asAsker ? side.peer : side.owner, id: side.id }
   const draft = m.outgoing[pick % Math.max(1, m.outgoing.length)]
@@ -459,7 +466,8 @@ export class AcceptCommand implements Command {
     readonly fault: DecisionFault,
     readonly faultAt: number,
   ) {}
-  check = () => true
+  /** With nothing received yet, only now and then (then it is `not_found`). */
+  check = (m: Readonly<FuzzModel>) => m.incoming.length > 0 || this.pick % 6 === 0
   async run(m: FuzzModel, r: FuzzEngine): Promise<void> {
     const who = target(m, this.pick, this.asAsker)
     const side =
@@ -483,7 +491,7 @@ export class RejectCommand implements Command {
     readonly choices: Choice[],
     readonly faultAt: number,
   ) {}
-  check = () => true
+  check = (m: Readonly<FuzzModel>) => m.incoming.length > 0 || this.pick % 6 === 0
   async run(m: FuzzModel, r: FuzzEngine): Promise<void> {
     const who = target(m, this.pick, this.asAsker)
     const incoming = m.sides.get(`${who.owner}|incoming|${who.id}`)
