@@ -44,10 +44,10 @@ function describeItem(item: RequestItem | RequestItemGroup, prefix: string): str
       ...group.items.flatMap((child, j) => describeItem(child, `${prefix}${j + 1}.`)),
     ]
   }
-  const must = item.mustBeAccepted ? ' (required)' : ''
-  const extra =
-    item['@type'] === 'ConsentRequestItem' ? `: "${item.consent}" ${item.link ?? ''}` : ''
-  return [`${prefix} ${item['@type']} "${item.title ?? ''}"${must}${extra}`]
+  const one = item as RequestItem
+  const must = one.mustBeAccepted ? ' (required)' : ''
+  const extra = one['@type'] === 'ConsentRequestItem' ? `: "${one.consent}" ${one.link ?? ''}` : ''
+  return [`${prefix} ${one['@type']} "${one.title ?? ''}"${must}${extra}`]
 }
 
 /** The answers of a Response, one line each. */

@@ -9,7 +9,9 @@ describe('example: requests', () => {
     expect(verified).toBe(true)
     expect(out).toContain('canCreate: ok')
     expect(out).toContain('sending it again without the key: request_already_sent')
-    expect(out).toMatch(/req_\S+ "Welcome to Acme" incoming \(peer acme\) status ManualDecisionRequired/)
+    expect(out).toMatch(
+      /req_\S+ "Welcome to Acme" incoming \(peer acme\) status ManualDecisionRequired/,
+    )
     expect(out).toContain('canAccept without the terms: item_invalid (item: must_be_accepted)')
     expect(out).toContain('canAccept with the terms: ok')
     expect(out).toContain("accepted: ada's side is Completed")
@@ -19,7 +21,9 @@ describe('example: requests', () => {
     expect(out).toContain('history: Draft -> Open -> Completed')
     expect(out).toMatch(/acme's inbox: msg_\S+ from ada \(Response\)/)
     expect(out).toMatch(/\[event\] request\.incomingReceived\s+ada/)
-    expect(out).toMatch(/\[event\] request\.statusChanged\s+acme\s+req_\S+ \(outgoing\) Open -> Completed/)
+    expect(out).toMatch(
+      /\[event\] request\.statusChanged\s+acme\s+req_\S+ \(outgoing\) Open -> Completed/,
+    )
     expect(out).toContain('verify(): ok')
   })
 })

@@ -2,6 +2,19 @@
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json }
 /** Message content: a JSON object, `{ subject?, text? }` or a typed object with `@type`. */
 export type Content = { [key: string]: Json }
+/**
+ * JSON as a caller writes it: a field may be typed optional (`title?: string`) and left out.
+ * A field present with the value `undefined` is still refused at run time (it is not JSON).
+ */
+export type JsonInput =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonInput[]
+  | { [key: string]: JsonInput | undefined }
+/** Message content as `send`, `update` and `broadcast` take it (read back as `Content`). */
+export type ContentInput = { [key: string]: JsonInput | undefined }
 
 /** How an account accepts messages. `open` takes anything. */
 export type ConsentMode = 'open' | 'opt-in' | 'requests'

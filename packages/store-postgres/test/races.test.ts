@@ -279,6 +279,59 @@ describePostgres('store-postgres: concurrent writes on two engines', () => {
       expect(isPigeonholeError(error) && error.code).toBe('invalid_transition')
     })
   })
+  /** alice's Draft asking bob to authenticate, on `ph`. */
+  async function draft(ph: Pigeonhole) {
+    return ph.requests.create({
+      owner: 'alice',
+      peer: 'bob',
+      content: { items: [{ '@type': 'AuthenticationRequestItem', mustBeAccepted: true }] },
+    })
+  }
+
+  it('a Draft sent twice at once on two engines is opened once; the other send gets request_already_sent', async () => {
+    const p = await pair()
+    await using(p, async () => {
+      const request = await draft(p.held)
+      const send = (ph: Pigeonhole) => () =>
+        ph.messages.send({ from: 'alice', to: ['bob'], content: request.content })
+      const r = await p.race(
+        { kind: 'InsertQueryNode', table: 'messages' },
+        send(p.held),
+        send(p.other),
+      )
+      expect('value' in r.first).toBe(true)
+      expect('error' in r.second && isPigeonholeError(r.second.error, 'request_already_sent')).toBe(
+        true,
+      )
+      const incoming = await p.other.requests.list({ owner: 'bob', direction: 'incoming' })
+      expect(incoming.items.map((i) => i.status)).toEqual(['ManualDecisionRequired'])
+      expect((await p.other.boxes.counts('bob')).inbox).toMatchObject({ total: 1, unread: 1 })
+      expect(await p.held.verify()).toEqual([])
+    })
+  })
+
+  it('an accept racing a reject of one request: exactly one wins, one Response is sent', async () => {
+    const p = await pair()
+    await using(p, async () => {
+      const request = await draft(p.held)
+      await p.held.messages.send({ from: 'alice', to: ['bob'], content: request.content })
+      const r = await p.race(
+        { kind: 'UpdateQueryNode', table: 'requests' },
+        () => p.held.requests.accept({ owner: 'bob', id: request.id, items: [{ accept: true }] }),
+        () => p.other.requests.reject({ owner: 'bob', id: request.id }),
+      )
+      expect('value' in r.first).toBe(true)
+      expect('error' in r.second && isPigeonholeError(r.second.error, 'invalid_transition')).toBe(
+        true,
+      )
+      const asked = await p.other.requests.get({ owner: 'alice', id: request.id })
+      expect(asked?.status).toBe('Completed')
+      expect(asked?.response?.content.result).toBe('Accepted')
+      const responses = await p.other.messages.list({ owner: 'alice', box: 'inbox' })
+      expect(responses.items.map((i) => i.message.content['@type'])).toEqual(['Response'])
+      expect(await p.held.verify()).toEqual([])
+    })
+  })
 })
 
 function update(ph: Pigeonhole, id: string, text: string) {

@@ -25,8 +25,8 @@ const requestWritten: ContentHook = {
       const row = rows.get(requestKey(send.message.from!, content.id))
       if (row) {
         await new RequestState(tx, row, false)
-          .move('Open')
           .set({ source_message_id: send.message.id })
+          .move('Open')
           .save()
       }
       for (const to of localRecipients(send)) await receive(ctx, tx, to, send, content)

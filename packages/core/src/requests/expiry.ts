@@ -11,7 +11,7 @@ export function readExpiring(rows: readonly RequestRow[], now: number): RequestR
   return rows.filter((row) => isDue(row, now))
 }
 
-function dueQuery(ctx: EngineContext, db: EngineContext['db'], now: number) {
+function dueQuery(db: EngineContext['db'], now: number) {
   return db
     .selectFrom('requests')
     .selectAll()
@@ -28,14 +28,14 @@ export async function expireOwner(
   owner: string,
   ids?: readonly string[],
 ): Promise<void> {
-  const due = await dueQuery(ctx, ctx.db, ctx.clock.now())
+  const due = await dueQuery(ctx.db, ctx.clock.now())
     .where('owner', '=', owner)
     .$if(ids !== undefined, (q) => q.where('id', 'in', ids!))
     .select('id')
     .execute()
   if (due.length === 0) return
   await ctx.write(async (tx) => {
-    const query = dueQuery(ctx, tx.db, tx.now)
+    const query = dueQuery(tx.db, tx.now)
       .where('owner', '=', owner)
       .where(
         'id',
@@ -53,7 +53,7 @@ export async function expireDue(ctx: EngineContext): Promise<number> {
   let total = 0
   for (;;) {
     const count = await ctx.write(async (tx) => {
-      const query = dueQuery(ctx, tx.db, tx.now).orderBy('expires_at').limit(sweepBatch)
+      const query = dueQuery(tx.db, tx.now).orderBy('expires_at').limit(sweepBatch)
       const rows = await lockRows(query, ctx, 'update').execute()
       for (const row of rows) await new RequestState(tx, row, false).move('Expired').save()
       return rows.length

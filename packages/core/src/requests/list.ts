@@ -31,14 +31,20 @@ export async function listRequests(
     peer,
     sourceMessageId: parsed.sourceMessageId,
   })
-  const after =
+  const cursor =
     parsed.cursor === undefined
       ? undefined
-      : readCursor(parsed.cursor, listing, where, ([at, id, ...rest]) =>
-          typeof at === 'number' && typeof id === 'string' && rest.length === 0
-            ? { at, id }
+      : readCursor(parsed.cursor, listing, where, ([way, at, id, ...rest]) =>
+          (way === 'after' || way === 'before') &&
+          typeof at === 'number' &&
+          typeof id === 'string' &&
+          rest.length === 0
+            ? { way, at, id }
             : undefined,
         )
+  // Newest first; a `before` cursor walks the other way from its key, then flips the page.
+  const backwards = cursor?.way === 'before'
+  const order = backwards ? 'asc' : 'desc'
   const rows = await ctx.db
     .selectFrom('requests')
     .selectAll()
@@ -49,24 +55,31 @@ export async function listRequests(
     .$if(parsed.sourceMessageId !== undefined, (q) =>
       q.where('source_message_id', '=', parsed.sourceMessageId!),
     )
-    .$if(after !== undefined, (q) =>
-      q.where((eb) =>
-        eb.or([
-          eb('created_at', '<', after!.at),
-          eb.and([eb('created_at', '=', after!.at), eb('id', '<', after!.id)]),
-        ]),
-      ),
+    .$if(cursor !== undefined, (q) =>
+      q.where((eb) => {
+        const op = backwards ? '>' : '<'
+        return eb.or([
+          eb('created_at', op, cursor!.at),
+          eb.and([eb('created_at', '=', cursor!.at), eb('id', op, cursor!.id)]),
+        ])
+      }),
     )
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
+    .orderBy('created_at', order)
+    .orderBy('id', order)
     .limit(size + 1)
     .execute()
+  const more = rows.length > size
   const page = rows.slice(0, size).map(toRequest)
+  if (backwards) page.reverse()
+  const first = page[0]
   const last = page.at(-1)
+  const hasNext = backwards ? true : more
+  const hasPrev = backwards ? more : cursor !== undefined
   return {
     items: page,
-    nextCursor: rows.length > size && last ? sealCursor(listing, [last.createdAt, last.id]) : null,
-    prevCursor: null,
+    nextCursor: hasNext && last ? sealCursor(listing, ['after', last.createdAt, last.id]) : null,
+    prevCursor:
+      hasPrev && first ? sealCursor(listing, ['before', first.createdAt, first.id]) : null,
   }
 }
 

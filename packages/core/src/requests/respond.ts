@@ -46,7 +46,7 @@ export async function decide(
   }
   const check = checkDecision(
     ctx.requests,
-    { status: request.status, expired: false, items: request.content.items },
+    { status: request.status, expired: request.status === 'Expired', items: request.content.items },
     decisions,
     mode,
     context,

@@ -87,7 +87,17 @@ export const createRequestInput = z.strictObject({
       items: requestItems,
     })
     // Item fields beyond the known ones must be JSON too: they travel in a message.
-    .and(jsonObject),
+    .check((ctx) => {
+      const json = jsonObject.safeParse(ctx.value)
+      const issue = json.success ? undefined : json.error.issues[0]
+      if (issue)
+        ctx.issues.push({
+          code: 'custom',
+          message: issue.message,
+          path: issue.path,
+          input: ctx.value,
+        })
+    }),
 })
 
 const decideItem = z.union([

@@ -19,7 +19,7 @@ export type RequestStatus =
 export type RequestDirection = 'outgoing' | 'incoming'
 
 /** One thing asked: `@type` names its kind (`AuthenticationRequestItem`, ...). */
-export interface RequestItem {
+export type RequestItem = {
   '@type': string
   /** Accepting the request requires accepting this item. */
   mustBeAccepted: boolean
@@ -30,7 +30,7 @@ export interface RequestItem {
 }
 
 /** Items asked together; one level deep (a group holds items, not groups). */
-export interface RequestItemGroup {
+export type RequestItemGroup = {
   '@type': 'RequestItemGroup'
   title?: string
   description?: string
@@ -38,7 +38,7 @@ export interface RequestItemGroup {
 }
 
 /** The content of a message that carries a request, as JSON. */
-export interface RequestContent {
+export type RequestContent = {
   '@type': 'Request'
   /** The request's id, the same on both sides (`req_…` when this engine made it). */
   id: string
@@ -50,13 +50,13 @@ export interface RequestContent {
 }
 
 /** An accepted item; a processor may return its own `@type` with more fields (`freeText`). */
-export interface AcceptResponseItem {
+export type AcceptResponseItem = {
   '@type': string
   result: 'Accepted'
   [key: string]: Json | undefined
 }
 
-export interface RejectResponseItem {
+export type RejectResponseItem = {
   '@type': 'RejectResponseItem'
   result: 'Rejected'
   /** The rejecter's reason code, if they gave one. */
@@ -65,7 +65,7 @@ export interface RejectResponseItem {
 }
 
 /** An item the responder could not process. */
-export interface ErrorResponseItem {
+export type ErrorResponseItem = {
   '@type': 'ErrorResponseItem'
   result: 'Error'
   code: string
@@ -75,13 +75,13 @@ export interface ErrorResponseItem {
 export type ResponseItem = AcceptResponseItem | RejectResponseItem | ErrorResponseItem
 
 /** The answers to a group's items, in their order. */
-export interface ResponseItemGroup {
+export type ResponseItemGroup = {
   '@type': 'ResponseItemGroup'
   items: ResponseItem[]
 }
 
 /** The content of a message that answers a request: one answer per item, in order. */
-export interface ResponseContent {
+export type ResponseContent = {
   '@type': 'Response'
   requestId: string
   result: 'Accepted' | 'Rejected'

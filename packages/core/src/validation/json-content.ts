@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { Json } from '../types.js'
+import type { Content, ContentInput, Json } from '../types.js'
 import { escapeUnsafe, isWellFormed } from '../util/well-formed.js'
 
 /**
@@ -36,7 +36,7 @@ export const jsonObject = z.custom<Record<string, Json>>().check((ctx) => {
       input: value,
     })
   }
-})
+}) as unknown as z.ZodType<Content, ContentInput>
 
 function isPlain(value: object): boolean {
   const proto = Object.getPrototypeOf(value)

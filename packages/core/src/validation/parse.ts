@@ -21,6 +21,25 @@ export function parseInput<S extends z.ZodType>(
   })
 }
 
+/**
+ * The first issue of the union branch the value came closest to: the one with the fewest
+ * issues (a wrong shape fails many fields, a near miss one), then the deepest path.
+ */
+function closestBranch(branches: z.core.$ZodIssue[][]): z.core.$ZodIssue | undefined {
+  let best: z.core.$ZodIssue[] | undefined
+  for (const branch of branches) {
+    if (branch.length === 0) continue
+    if (
+      !best ||
+      branch.length < best.length ||
+      (branch.length === best.length && branch[0]!.path.length > best[0]!.path.length)
+    ) {
+      best = branch
+    }
+  }
+  return best?.[0]
+}
+
 export interface InputIssue {
   field: string
   expected: string
@@ -33,6 +52,12 @@ export function describeIssue(
   root: unknown,
   rootName = 'input',
 ): InputIssue {
+  if (issue.code === 'invalid_union') {
+    // "expected Invalid input" says nothing: describe the shape the value came closest to.
+    const closest = closestBranch(issue.errors)
+    if (closest)
+      return describeIssue({ ...closest, path: [...issue.path, ...closest.path] }, root, rootName)
+  }
   let field = formatPath(issue.path) || rootName
   const input = 'input' in issue ? issue.input : valueAt(root, issue.path)
   let expected: string

@@ -80,7 +80,7 @@ function checkRequest(
   const from = item.from!
   const key = requestKey(from, content.id)
   const row = rows.get(key)
-  if (!row || row.direction !== 'outgoing') {
+  if (row?.direction !== 'outgoing') {
     return new PigeonholeError(
       'not_found',
       `content.id: "${from}" has no outgoing request "${content.id}" (create it with requests.create first)`,
@@ -152,7 +152,7 @@ function checkResponse(
     if (!batch.accounts.has(to)) continue
     const key = requestKey(to, id)
     const row = rows.get(key)
-    if (!row || row.direction !== 'outgoing') {
+    if (row?.direction !== 'outgoing') {
       return new PigeonholeError(
         'not_found',
         `content.requestId: "${to}" sent no request "${id}"`,
