@@ -118,7 +118,7 @@ const commands = [
  * Shrinking runs a whole engine per try: capped, so a failure on PostgreSQL reports in minutes,
  * not an hour (the shrunk sequence is still short; FUZZ_SEED/FUZZ_PATH replay it).
  */
-const sequences = fc.limitShrink(fc.commands(commands, { maxCommands: 25, size: 'max' }), 150)
+const sequences = fc.limitShrink(fc.commands(commands, { maxCommands: 25, size: 'max' }), 400)
 
 /**
  * Replays one run: FUZZ_SEED and FUZZ_PATH as fast-check printed them (e.g. the known failure
