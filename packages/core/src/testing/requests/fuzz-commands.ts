@@ -351,7 +351,8 @@ export interface Choice {
   message: string | undefined
 }
 
-export type DecisionFault = 'none' | 'count' | 'kind' | 'groupCount'
+/** A shape fault, or `rejectGroup`: no fault, but every item of the first group rejected. */
+export type DecisionFault = 'none' | 'rejectGroup' | 'count' | 'kind' | 'groupCount'
 
 /** The decisions for `items` from the random choices, with one shape fault or none. */
 function decisions(
@@ -380,6 +381,12 @@ function decisions(
   )
   const extra: DecideItem = mode === 'accept' ? { accept: true } : { accept: false }
   switch (fault) {
+    case 'rejectGroup': {
+      // A group with no item accepted: its mustBeAccepted items may stay rejected.
+      const group = out.find((d) => 'items' in d) as { items: DecideItem[] } | undefined
+      if (group) group.items = group.items.map(() => ({ accept: false }))
+      break
+    }
     case 'count':
       if (faultAt % 2 === 0 && out.length > 1) out.pop()
       else out.push(extra)

@@ -82,7 +82,14 @@ const accept = fc
     fc.nat(),
     sometimes,
     choices,
-    fc.constantFrom(...many('none' as const, 9), 'count', 'kind', 'groupCount'),
+    fc.constantFrom(
+      ...many('none' as const, 7),
+      'rejectGroup',
+      'rejectGroup',
+      'count',
+      'kind',
+      'groupCount',
+    ),
     fc.nat(),
   )
   .map(([pick, asAsker, c, fault, at]) => new AcceptCommand(pick, asAsker, c, fault, at))
