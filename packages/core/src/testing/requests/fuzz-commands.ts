@@ -222,9 +222,9 @@ export class SendCommand implements Command {
   async run(m: FuzzModel, r: FuzzEngine): Promise<void> {
     // Mostly a Draft when there is one (a send that should work); else any outgoing request.
     const drafts = m.outgoing.filter((s) => m.status(s) === 'Draft')
-    const from_ =
+    const pool =
       this.variant === 'ok' && this.other % 4 !== 0 && drafts.length > 0 ? drafts : m.outgoing
-    const side: Side | undefined = from_[this.pick % Math.max(1, from_.length)]
+    const side: Side | undefined = pool[this.pick % Math.max(1, pool.length)]
     let from: string = side?.owner ?? 'alice'
     let to: string[] = [side?.peer ?? 'bob']
     const content: RequestContent = side
