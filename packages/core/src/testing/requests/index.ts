@@ -6,6 +6,7 @@ import { describeDecisionValidation } from './decision-validation.js'
 import { describeExpiry } from './expiry.js'
 import { describeFlowAccept } from './flow-accept.js'
 import { describeFlowReject } from './flow-reject.js'
+import { describeRequestsFuzz } from './fuzz.js'
 import { describeRequestList } from './list.js'
 import { describeSendGuards } from './send-guards.js'
 
@@ -23,5 +24,6 @@ export function describeRequests(options: ConformanceOptions & { fuzzRuns: numbe
     describeRequestList(options)
 
     // The fuzz test (fuzz.ts, describeRequestsFuzz) goes here, with options.fuzzRuns.
+    describeRequestsFuzz(options)
   })
 }
