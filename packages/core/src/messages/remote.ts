@@ -131,7 +131,10 @@ export async function resolveRemote(
     )
   }
   if ('error' in outcome) {
-    return unavailable('resolver_failed', `the resolver of "${sender}" failed: ${reason(outcome.error)}`)
+    return unavailable(
+      'resolver_failed',
+      `the resolver of "${sender}" failed: ${reason(outcome.error)}`,
+    )
   }
   const problem = contentProblem(outcome.value, maxContentBytes)
   if (problem) {
