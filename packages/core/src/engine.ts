@@ -16,6 +16,7 @@ import { GuardedObservable, logSubscriberError } from './events/guarded-observab
 import { newestCursor, readEventsAfter } from './events/queries.js'
 import { boundedSince } from './events/since-bound.js'
 import { Messages } from './messages/messages.js'
+import { RemoteConfig } from './messages/remote.js'
 import { requestHooks } from './requests/effects.js'
 import { requestConfig } from './requests/processors.js'
 import { Requests } from './requests/requests.js'
@@ -25,7 +26,13 @@ import type { SendPolicy } from './send/policy.js'
 import { builtinSteps } from './send/steps/index.js'
 import type { Store } from './store-port.js'
 import { Threads } from './threads/threads.js'
-import type { Clock, Difference, IdGenerator, PigeonholeEvent } from './types.js'
+import type {
+  Clock,
+  Difference,
+  IdGenerator,
+  PigeonholeEvent,
+  RemoteContentResolvers,
+} from './types.js'
 import { parseInput } from './validation/parse.js'
 import { parseOptions } from './validation/parse-options.js'
 import { verify } from './verify/verify.js'
@@ -71,6 +78,20 @@ export interface PigeonholeOptions {
    * send's transaction after the built-in ones. Default: none.
    */
   policies?: SendPolicy[]
+  /** Messages whose content stays with the sender (see "Remote content" in the README). */
+  remoteContent?: {
+    /**
+     * Who fetches each sender's content: resolvers by sender address (folded like every
+     * address), or a function from the sender's address to its resolver (undefined: none).
+     * Default: none, so every remote message reads as unavailable (`no_resolver`).
+     */
+    resolvers?: RemoteContentResolvers
+    /**
+     * How long one resolver call may take, in ms (1 to 600000); then its `signal` aborts and
+     * the read gives the stored content with `resolver_timeout`. Default: 5000.
+     */
+    timeoutMs?: number
+  }
 }
 
 /** The engine: facades over one store, and the stream of everything that happens. */
@@ -134,6 +155,11 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     policies: [...builtinSteps, ...(parsed.policies ?? [])],
     requests: requestConfig(parsed.requests?.processors, parsed.requests?.deciders),
     contentHooks: requestHooks,
+    remoteContent: new RemoteConfig(
+      parsed.remoteContent?.resolvers,
+      parsed.remoteContent?.timeoutMs,
+      parsed.peerId ?? 'local',
+    ),
   })
   const requests = new Requests(ctx)
   // What a subscriber throws goes here, never to RxJS's rethrow that kills the process.

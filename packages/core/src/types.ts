@@ -46,7 +46,78 @@ export interface Message {
   idempotencyKey: string | null
   /** Set when the sender retracted it: its content is gone for everyone. */
   retractedAt: number | null
+  /**
+   * Set only by the reads that resolve remote content (`messages.get`, `messages.getItem`) on a
+   * message whose stored content is a `RemoteContent`: whether `content` is what the sender's
+   * resolver gave, or still the stored `RemoteContent` (and why).
+   */
+  remote?: RemoteInfo
 }
+
+/**
+ * Content whose full text stays with the sender: the engine stores only `ref` and `summary`,
+ * and `messages.get` / `getItem` ask the sender's resolver for the content on every read.
+ */
+export interface RemoteContent {
+  '@type': 'RemoteContent'
+  /** What the sender's system finds the content by: 1 to 2000 characters. */
+  ref: string
+  /** What lists show (they never call a resolver): like plain content, without the details. */
+  summary?: {
+    /** 1 to 200 characters. */
+    subject?: string
+    /** 1 to 2000 characters. */
+    text?: string
+  }
+}
+
+/** Whether a read got the remote content. */
+export type RemoteStatus = 'resolved' | 'unavailable'
+
+/**
+ * Why a read could not show the remote content: `no_resolver` (none registered for the
+ * sender), `resolver_failed` (it threw or rejected), `resolver_timeout` (no answer within
+ * `remoteContent.timeoutMs`), `invalid_content` (its answer is not JSON content, or too big).
+ */
+export type RemoteUnavailableCode =
+  | 'no_resolver'
+  | 'resolver_failed'
+  | 'resolver_timeout'
+  | 'invalid_content'
+
+/** What became of a message's remote content on a read (`Message.remote`). */
+export type RemoteInfo =
+  | { ref: string; status: 'resolved' }
+  | { ref: string; status: 'unavailable'; code: RemoteUnavailableCode; message: string }
+
+/** What a resolver is asked: one message's content, for one reader. */
+export interface RemoteContentRequest {
+  /** The stored `ref`, as the sender gave it. */
+  ref: string
+  messageId: string
+  /** The sender's address (normalized), whose resolver this is. */
+  sender: string
+  /** The owner reading the message (a recipient, or the sender reading their own). */
+  reader: string
+  /** Aborted when `remoteContent.timeoutMs` has passed: stop fetching then. */
+  signal: AbortSignal
+}
+
+/**
+ * The host's fetcher of one sender's content: returns the message's content (a JSON object,
+ * checked like sent content), or throws. Called once per read, never cached, never stored.
+ */
+export type RemoteContentResolver = (
+  request: RemoteContentRequest,
+) => Promise<ContentInput> | ContentInput
+
+/**
+ * `remoteContent.resolvers`: resolvers by sender address (keys fold like every address), or a
+ * function from a sender's address to its resolver (undefined: that sender has none).
+ */
+export type RemoteContentResolvers =
+  | Record<string, RemoteContentResolver>
+  | ((sender: string) => RemoteContentResolver | undefined)
 
 /** Which side of a message an entry is: a message to oneself has one entry of each. */
 export type EntryRole = 'received' | 'sent'

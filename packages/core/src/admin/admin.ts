@@ -17,7 +17,10 @@ export class Admin {
     this.#ctx = ctx
   }
 
-  /** The shared message whoever took part in it, or null. No access check. */
+  /**
+   * The shared message whoever took part in it, or null. No access check. As stored: a
+   * `RemoteContent` is not resolved (no reader to resolve it for).
+   */
   async getMessage(id: string): Promise<Message | null> {
     return messageById(this.#ctx.db, parseInput(messageId, id, 'admin.getMessage', 'id'))
   }

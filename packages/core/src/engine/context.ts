@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.js'
 import { PigeonholeError } from '../errors.js'
 import type { AfterCommit } from '../events/after-commit.js'
 import type { EventHub } from '../events/event-hub.js'
+import type { RemoteConfig } from '../messages/remote.js'
 import type { RequestDecider, RequestItemProcessor } from '../requests/types.js'
 import type { ContentHook } from '../send/content-hooks.js'
 import type { SendPolicy } from '../send/policy.js'
@@ -47,6 +48,8 @@ export class EngineContext {
   readonly requests: RequestConfig
   /** Built-in content handlers run after the write step, by content `@type`. */
   readonly contentHooks: ReadonlyMap<string, ContentHook>
+  /** The resolvers of remote content, by sender, and their timeout. */
+  readonly remoteContent: RemoteConfig
   /** Compiled hot-path statements, reused with new values. */
   readonly templates = new QueryTemplates()
   readonly #writeLock: Mutex | undefined
@@ -64,6 +67,7 @@ export class EngineContext {
     policies: readonly SendPolicy[]
     requests: RequestConfig
     contentHooks: ReadonlyMap<string, ContentHook>
+    remoteContent: RemoteConfig
   }) {
     this.store = options.store
     this.clock = options.clock
@@ -78,6 +82,7 @@ export class EngineContext {
     this.policies = options.policies
     this.requests = options.requests
     this.contentHooks = options.contentHooks
+    this.remoteContent = options.remoteContent
   }
 
   get db(): Kysely<Database> {

@@ -2,9 +2,46 @@ import { z } from 'zod'
 import type { RequestDecider, RequestItemProcessor } from '../requests/types.js'
 import type { SendPolicy } from '../send/policy.js'
 import type { Store } from '../store-port.js'
-import type { Clock, IdGenerator } from '../types.js'
-import { addressPart } from '../validation/common.js'
+import type { Clock, IdGenerator, RemoteContentResolvers } from '../types.js'
+import { addressPart, addressPattern } from '../validation/common.js'
 import { functionOption, integerOption, withMethods } from '../validation/parse-options.js'
+
+/**
+ * `remoteContent.resolvers`: a function, or an object whose keys are sender addresses and whose
+ * values are functions. A bad entry is named by its key.
+ */
+const remoteResolvers = z.custom<RemoteContentResolvers>().check((ctx) => {
+  const value = ctx.value as unknown
+  if (typeof value === 'function') return
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    ctx.issues.push({
+      code: 'custom',
+      message: '{ [sender]: resolver } or (sender) => resolver | undefined',
+      input: value,
+    })
+    return
+  }
+  for (const [key, resolver] of Object.entries(value)) {
+    if (!addressPattern.test(key)) {
+      ctx.issues.push({
+        code: 'custom',
+        path: [key],
+        message: 'a sender address like "alice" or "alice@peer" as the key',
+        input: key,
+      })
+      return
+    }
+    if (typeof resolver !== 'function') {
+      ctx.issues.push({
+        code: 'custom',
+        path: [key],
+        message: 'a resolver: (request) => content or a promise of it',
+        input: resolver,
+      })
+      return
+    }
+  }
+})
 
 /** The options of `openPigeonhole`: unknown keys are refused, naming the closest known one. */
 export const pigeonholeOptions = z.strictObject({
@@ -61,6 +98,13 @@ export const pigeonholeOptions = z.strictObject({
         )
         .optional(),
       sweepIntervalMs: integerOption(0, 86_400_000).optional(),
+    })
+    .optional(),
+  /** Remote content: the senders' resolvers and how long a read waits for one. */
+  remoteContent: z
+    .strictObject({
+      resolvers: remoteResolvers.optional(),
+      timeoutMs: integerOption(1, 600_000).optional(),
     })
     .optional(),
   /** Called when an `events$` subscriber throws (see the events section of the README). */

@@ -7,6 +7,7 @@ import { contentType } from '../send/write.js'
 import type { Message } from '../types.js'
 import { parseInput } from '../validation/parse.js'
 import { contentJson } from './content-size.js'
+import { checkRemoteContent } from './remote.js'
 import { toMessage } from './rows.js'
 import { type RetractInput, retractInput, type UpdateMessageInput, updateInput } from './schemas.js'
 
@@ -22,6 +23,8 @@ export async function updateMessage(
   const parsed = parseInput(updateInput, input, where)
   const json = contentJson(ctx, parsed.content, where)
   const by = parsed.by === null ? null : normalizeAddress(parsed.by, ctx.peerId)
+  // `by` is the sender once loadOwned has checked it: a system message takes no RemoteContent.
+  checkRemoteContent(parsed.content, by, where)
   return ctx.write(async (tx) => {
     const current = await loadOwned(tx, parsed.id, by, where)
     for (const content of [current.content, parsed.content]) {

@@ -11,6 +11,7 @@ import { retractMessage, updateMessage } from './edit.js'
 import { listItems, listPage } from './list.js'
 import { type ChangeResult, mark, move, remove } from './mark.js'
 import { messageOfOwner, receiptsOf } from './read.js'
+import { resolveRemote } from './remote.js'
 import { type ItemRow, itemColumns, toItem } from './rows.js'
 import {
   type BroadcastInput,
@@ -135,14 +136,16 @@ export class Messages {
   /**
    * The shared message if `owner` sent or received it (even if they deleted their entry), else
    * null, as for an unknown id. Host code that must read any message: `admin.getMessage`.
+   * A `RemoteContent` is resolved by the sender's resolver on every call (`message.remote`).
    */
   async get(input: GetMessageInput): Promise<Message | null> {
     const parsed = parseInput(getMessageInput, input, 'messages.get')
     const owner = normalizeAddress(parsed.owner, this.#ctx.peerId)
-    return messageOfOwner(this.#ctx.db, owner, parsed.id)
+    const message = await messageOfOwner(this.#ctx.db, owner, parsed.id)
+    return message && this.#resolve(message, owner)
   }
 
-  /** The owner's live entry of a message with the message, or null. */
+  /** The owner's live entry of a message with the message, or null; remote content resolved. */
   async getItem(input: GetItemInput): Promise<BoxItem | null> {
     const parsed = parseInput(getItemInput, input, 'messages.getItem')
     const owner = normalizeAddress(parsed.owner, this.#ctx.peerId)
@@ -156,7 +159,15 @@ export class Messages {
       .$if(parsed.role !== undefined, (q) => q.where('e.role', '=', parsed.role!))
       .orderBy('e.role')
       .executeTakeFirst()
-    return row ? toItem(row as ItemRow) : null
+    if (!row) return null
+    const item = toItem(row as ItemRow)
+    return { ...item, message: await this.#resolve(item.message, owner) }
+  }
+
+  /** A `RemoteContent` replaced by what its sender's resolver gives now (see remote.ts). */
+  #resolve(message: Message, reader: string): Promise<Message> {
+    const { remoteContent, limits } = this.#ctx
+    return resolveRemote(remoteContent, message, reader, limits.maxContentBytes)
   }
 
   /** A page of the owner's messages by keyset cursor (stable while messages arrive). */

@@ -3,6 +3,7 @@ import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import { contentJson } from '../messages/content-size.js'
+import { checkRemoteContent } from '../messages/remote.js'
 import type { toMessage } from '../messages/rows.js'
 import type { sendInput } from '../messages/schemas.js'
 import type { Content } from '../types.js'
@@ -26,7 +27,7 @@ export type MessageRow = Parameters<typeof toMessage>[0]
 
 /**
  * Step 1, before the transaction: normalizes a parsed send and checks what the schema cannot
- * (content size).
+ * (content size, a `RemoteContent`'s fields).
  */
 export function prepareSend(
   ctx: EngineContext,
@@ -34,6 +35,7 @@ export function prepareSend(
   where: string,
 ): PreparedSend {
   const json = contentJson(ctx, input.content, where)
+  checkRemoteContent(input.content, input.from, where)
   const norm = (a: string) => normalizeAddress(a, ctx.peerId)
   return {
     from: input.from === null ? null : norm(input.from),

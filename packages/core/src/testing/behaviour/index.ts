@@ -23,6 +23,7 @@ import { describeMoveDelete } from './move-delete.js'
 import { describeOptions } from './options.js'
 import { describePolicies } from './policies.js'
 import { describeReceipts } from './receipts.js'
+import { describeRemoteContent } from './remote-content.js'
 import { describeSend } from './send.js'
 import { describeSendMany } from './send-many.js'
 import { describeSubscriberErrors } from './subscriber-errors.js'
@@ -52,6 +53,7 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeMoveDelete(options)
     describeUpdateRetract(options)
     describeReceipts(options)
+    describeRemoteContent(options)
     describeAccess(options)
     describeVersions(options)
     describeIdempotency(options)
