@@ -60,11 +60,7 @@ export class Consent {
   feed(input: ConsentFeedInput): Promise<Page<ConsentFeedItem>> {
     const where = 'consent.feed'
     const parsed = parseInput(feedInput, input, where)
-    if (
-      parsed.since !== undefined &&
-      parsed.until !== undefined &&
-      parsed.until < parsed.since
-    ) {
+    if (parsed.since !== undefined && parsed.until !== undefined && parsed.until < parsed.since) {
       throw new PigeonholeError(
         'invalid_input',
         `${where}: until: expected a time at or after since (${parsed.since}), got ${parsed.until}`,

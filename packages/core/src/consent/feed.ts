@@ -49,8 +49,7 @@ export async function readFeed(
       state: r.state as ConsentFeedItem['state'],
       at: Number(r.at),
     })),
-    nextCursor:
-      rows.length > size && last ? sealCursor(listing, [Number(last.at), last.id]) : null,
+    nextCursor: rows.length > size && last ? sealCursor(listing, [Number(last.at), last.id]) : null,
     prevCursor: null,
   }
 }

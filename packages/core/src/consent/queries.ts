@@ -81,9 +81,7 @@ export async function writeState(
   await tx.db
     .insertInto('consents')
     .values({ owner, sender, state, updated_at: tx.now })
-    .onConflict((oc) =>
-      oc.columns(['owner', 'sender']).doUpdateSet({ state, updated_at: tx.now }),
-    )
+    .onConflict((oc) => oc.columns(['owner', 'sender']).doUpdateSet({ state, updated_at: tx.now }))
     .execute()
   await tx.db
     .insertInto('consent_log')

@@ -9,8 +9,8 @@ import { jsonObject } from '../validation/common.js'
 import { describeValue } from '../validation/parse.js'
 import { isGroup } from './check-create.js'
 import { checkDecision, type DecisionMode, paramsOf } from './check-decision.js'
-import type { RequestState } from './request-state.js'
 import { grantsConsent } from './processors.js'
+import type { RequestState } from './request-state.js'
 import { toRequest } from './rows.js'
 import type {
   DecideGroup,
@@ -61,7 +61,9 @@ export async function decide(
     if (isGroup(item)) {
       const group: ResponseItemGroup = { '@type': 'ResponseItemGroup', items: [] }
       for (let j = 0; j < item.items.length; j++) {
-        group.items.push(await answer(ctx, tx, item.items[j]!, (d as DecideGroup).items[j]!, context))
+        group.items.push(
+          await answer(ctx, tx, item.items[j]!, (d as DecideGroup).items[j]!, context),
+        )
       }
       items.push(group)
     } else {

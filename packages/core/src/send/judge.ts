@@ -1,6 +1,6 @@
 import { PigeonholeError } from '../errors.js'
-import { boxNamePattern } from '../validation/common.js'
 import type { SkippedRecipient } from '../types.js'
+import { boxNamePattern } from '../validation/common.js'
 import type { Refusal, SendBatch, SendItem, SendPolicy, Verdicts } from './policy.js'
 import { PolicyThrew } from './policy-threw.js'
 

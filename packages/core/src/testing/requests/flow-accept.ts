@@ -278,7 +278,11 @@ export function describeFlowAccept(options: ConformanceOptions): void {
         'bob incoming Decided→Completed',
         'alice outgoing Open→Completed',
       ])
-      expect(acceptEvents[0]!.data).toEqual({ sender: 'alice', state: 'allowed', previous: 'unknown' })
+      expect(acceptEvents[0]!.data).toEqual({
+        sender: 'alice',
+        state: 'allowed',
+        previous: 'unknown',
+      })
       expect(await t.ph.consent.check({ sender: 'alice', recipient: 'bob' })).toEqual({
         allowed: true,
         box: 'inbox',
