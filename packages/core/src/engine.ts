@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { Accounts } from './accounts/accounts.js'
 import { Admin } from './admin/admin.js'
 import { Boxes } from './boxes/boxes.js'
+import { Consent } from './consent/consent.js'
 import { readClock } from './engine/clock.js'
 import { defaultLimits, EngineContext, type Limits } from './engine/context.js'
 import { systemClock, ulidIds } from './engine/ids.js'
@@ -100,6 +101,8 @@ export interface Pigeonhole {
   readonly messages: Messages
   readonly boxes: Boxes
   readonly threads: Threads
+  /** Who may message whom (see the consent section of the README). */
+  readonly consent: Consent
   readonly requests: Requests
   /** Reads for trusted host code, with no access check: any message, any receipts. */
   readonly admin: Admin
@@ -176,6 +179,7 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     messages: tracked(new Messages(ctx), inFlight),
     boxes: tracked(new Boxes(ctx), inFlight),
     threads: tracked(new Threads(ctx), inFlight),
+    consent: tracked(new Consent(ctx), inFlight),
     requests: tracked(requests, inFlight),
     admin: tracked(new Admin(ctx), inFlight),
     events$: GuardedObservable.of(hub.events$, report),

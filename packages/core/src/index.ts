@@ -2,6 +2,12 @@ export type { Accounts } from './accounts/accounts.js'
 export type { ListAccountsInput, RegisterInput, UpdateAccountInput } from './accounts/schemas.js'
 export type { Admin } from './admin/admin.js'
 export type { Boxes } from './boxes/boxes.js'
+export type { Consent } from './consent/consent.js'
+export type {
+  ConsentChangeInput,
+  ConsentCheckInput,
+  ConsentFeedInput,
+} from './consent/schemas.js'
 export type { Database } from './db/schema.js'
 export type { Limits } from './engine/context.js'
 export { systemClock, ulidIds } from './engine/ids.js'

@@ -19,6 +19,59 @@ export type ContentInput = { [key: string]: JsonInput | undefined }
 /** How an account accepts messages. `open` takes anything. */
 export type ConsentMode = 'open' | 'opt-in' | 'requests'
 
+/**
+ * What an account holds about one sender: `allowed` (granted), `denied` (revoked: blocked), or
+ * `unknown` (never either). The sender `system` is `allowed` until revoked.
+ */
+export type ConsentState = 'allowed' | 'denied' | 'unknown'
+
+/** Why consent refuses a recipient (`consent.check`, `consent_required` details). */
+export type ConsentReason = 'recipient_not_found' | 'not_granted' | 'revoked'
+
+/** `consent.check`: whether a message from `sender` would reach `recipient`, and where. */
+export interface ConsentCheck {
+  allowed: boolean
+  /** Why not (only when `allowed` is false). */
+  reason?: ConsentReason
+  /** The box it would land in (only when `allowed`): `inbox`, or `requests` for an unknown sender. */
+  box?: 'inbox' | 'requests'
+}
+
+/** What grant or revoke did. */
+export interface ConsentChangeResult {
+  owner: string
+  sender: string
+  /** The state now. */
+  state: 'allowed' | 'denied'
+  /** The state before the call. */
+  previous: ConsentState
+  /** False when the state already was `state`: then nothing was written and no event emitted. */
+  changed: boolean
+  /** Entries of `sender` moved from the owner's `requests` box to `inbox` (grant, mode `requests`). */
+  moved: number
+  /** Entries of `sender` deleted from the owner's `requests` box (revoke, mode `requests`). */
+  dropped: number
+}
+
+/** One change in `consent.feed`. */
+export interface ConsentFeedItem {
+  /** The account that granted or revoked. */
+  owner: string
+  sender: string
+  state: 'granted' | 'revoked'
+  /** When, ms since the epoch. */
+  at: number
+}
+
+/** A recipient a send with `onConsentMissing: 'skip'` left out, and why. */
+export interface SkippedRecipient {
+  recipient: string
+  reason: ConsentReason
+}
+
+/** What `messages.send` returns: the Message, plus `skipped` when recipients were left out. */
+export type SendResult = Message & { skipped?: SkippedRecipient[] }
+
 export interface Account {
   address: string
   displayName: string | null
@@ -203,6 +256,7 @@ export type EventType =
   | 'thread.closed'
   | 'request.incomingReceived'
   | 'request.statusChanged'
+  | 'consent.changed'
 
 /** One stored change. `cursor` grows by commit order; pass it to `events.since`. */
 export interface PigeonholeEvent {

@@ -157,6 +157,7 @@ describePostgres('store-postgres: two engines on one database at once', () => {
         '002-postgres-event-order',
         '003-removed-accounts',
         '004-requests',
+        '005-consent',
       ])
       await engines[0]!.accounts.register({ address: 'alice' })
       const end = await newestCursor(client, schema)

@@ -1,5 +1,7 @@
 import type { Selectable } from 'kysely'
 import { deleteCounts } from '../boxes/counts.js'
+import { deleteConsents } from '../consent/queries.js'
+import { systemSender } from '../consent/rules.js'
 import type { AccountsTable } from '../db/schema.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
@@ -44,6 +46,13 @@ export class Accounts {
   async register(input: RegisterInput): Promise<Account> {
     const parsed = parseInput(registerInput, input, 'accounts.register')
     const address = this.#local(parsed.address, 'accounts.register')
+    if (address === systemSender) {
+      throw new PigeonholeError(
+        'invalid_input',
+        `accounts.register: address: "${systemSender}" is reserved (the sender of system messages and broadcasts in consent)`,
+        { field: 'address', expected: `an address other than "${systemSender}"`, got: address },
+      )
+    }
     return this.#ctx.write(async (tx) => {
       const existing = await tx.db
         .selectFrom('accounts')
@@ -163,7 +172,8 @@ export class Accounts {
   }
 
   /**
-   * Removes the account, its box entries, counts, thread memberships and its sides of requests. Messages it sent
+   * Removes the account, its box entries, counts, thread memberships, its sides of requests and
+   * its consents (states and feed rows). Messages it sent
    * stay: others still hold them. The address is never registered again, so no one can act
    * as the removed account (edit or retract its messages, reuse its idempotency keys).
    */
@@ -182,6 +192,7 @@ export class Accounts {
       await deleteCounts(tx.db, local)
       await tx.db.deleteFrom('thread_participants').where('address', '=', local).execute()
       await tx.db.deleteFrom('requests').where('owner', '=', local).execute()
+      await deleteConsents(tx.db, local)
       await tx.db
         .insertInto('removed_accounts')
         .values({ address: local, removed_at: tx.now })

@@ -4,6 +4,7 @@ import * as m001 from './migrations/001-initial.js'
 import * as m002 from './migrations/002-postgres-event-order.js'
 import * as m003 from './migrations/003-removed-accounts.js'
 import * as m004 from './migrations/004-requests.js'
+import * as m005 from './migrations/005-consent.js'
 import type { Database } from './schema.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was
@@ -15,6 +16,7 @@ const migrations: Record<string, MigrationModule> = {
   '002-postgres-event-order': m002,
   '003-removed-accounts': m003,
   '004-requests': m004,
+  '005-consent': m005,
 }
 
 class CoreMigrations implements MigrationProvider {

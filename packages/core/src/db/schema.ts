@@ -110,6 +110,25 @@ export interface RequestsTable {
   version: number
 }
 
+/** The consent of `owner` to messages from `sender` ('system': system messages and broadcasts). */
+export interface ConsentsTable {
+  owner: string
+  sender: string
+  /** 'allowed' or 'denied'; no row is 'unknown'. */
+  state: string
+  updated_at: number
+}
+
+/** One consent change, appended by grant and revoke (read by `consent.feed`). */
+export interface ConsentLogTable {
+  id: string
+  owner: string
+  sender: string
+  /** 'granted' or 'revoked'. */
+  state: string
+  at: number
+}
+
 export interface Database {
   accounts: AccountsTable
   removed_accounts: RemovedAccountsTable
@@ -120,4 +139,6 @@ export interface Database {
   thread_participants: ThreadParticipantsTable
   events: EventsTable
   requests: RequestsTable
+  consents: ConsentsTable
+  consent_log: ConsentLogTable
 }

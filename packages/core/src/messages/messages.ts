@@ -4,7 +4,15 @@ import { PigeonholeError } from '../errors.js'
 import { storeSends } from '../send/pipeline.js'
 import { unwrapPolicyError } from '../send/policy-threw.js'
 import { type PreparedSend, prepareSend } from '../send/prepare.js'
-import type { BoxItem, Message, NumberedPage, Page, Receipt } from '../types.js'
+import type {
+  BoxItem,
+  Message,
+  NumberedPage,
+  Page,
+  Receipt,
+  SendResult,
+  SkippedRecipient,
+} from '../types.js'
 import { parseInput } from '../validation/parse.js'
 import { broadcast } from './broadcast.js'
 import { retractMessage, updateMessage } from './edit.js'
@@ -43,6 +51,8 @@ export interface SendManyItemResult {
   /** created: stored now; duplicate: its idempotency key returned an earlier message; failed: nothing stored. */
   status: 'created' | 'duplicate' | 'failed'
   message?: Message
+  /** With `onConsentMissing: 'skip'`: the recipients left out, and why (absent when none). */
+  skipped?: SkippedRecipient[]
   error?: { code: PigeonholeError['code']; message: string; details: Record<string, unknown> }
 }
 
@@ -61,8 +71,12 @@ export class Messages {
     this.#ctx = ctx
   }
 
-  /** Sends one message; throws if it cannot be stored, and then stores nothing. */
-  async send(input: SendInput): Promise<Message> {
+  /**
+   * Sends one message; throws if it cannot be stored, and then stores nothing. With
+   * `onConsentMissing: 'skip'`, recipients without consent are left out and listed in
+   * `skipped` (absent when none were).
+   */
+  async send(input: SendInput): Promise<SendResult> {
     const prepared = prepareSend(
       this.#ctx,
       parseInput(sendInput, input, 'messages.send'),
@@ -74,6 +88,9 @@ export class Messages {
     if (outcome!.status === 'failed') {
       const e = outcome!.error
       throw new PigeonholeError(e.code, `messages.send: ${e.message}`, { ...e.details })
+    }
+    if (outcome!.status === 'created' && outcome!.skipped) {
+      return { ...outcome!.message, skipped: outcome!.skipped }
     }
     return outcome!.message
   }
@@ -116,7 +133,15 @@ export class Messages {
         results[index] =
           outcome.status === 'failed'
             ? failed(index, identifier, outcome.error)
-            : { index, identifier, status: outcome.status, message: outcome.message }
+            : outcome.status === 'created' && outcome.skipped
+              ? {
+                  index,
+                  identifier,
+                  status: outcome.status,
+                  message: outcome.message,
+                  skipped: outcome.skipped,
+                }
+              : { index, identifier, status: outcome.status, message: outcome.message }
       })
     }
     const count = (s: SendManyItemResult['status']) => results.filter((r) => r.status === s).length

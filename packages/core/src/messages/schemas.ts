@@ -26,6 +26,11 @@ const sendFields = {
   threadId: text(1, 200).optional(),
   /** The same sender, key and payload return the original message and store nothing new. */
   idempotencyKey: key.optional(),
+  /**
+   * Recipients that have not consented: `'reject'` (default) refuses the whole send with one
+   * `consent_required` listing them; `'skip'` leaves them out and lists them in `skipped`.
+   */
+  onConsentMissing: z.enum(['reject', 'skip']).optional(),
 }
 
 export const sendInput = z.strictObject(sendFields)

@@ -7,7 +7,8 @@ const authentication: RequestItemProcessor = { type: 'AuthenticationRequestItem'
 /**
  * `ConsentRequestItem`: `consent` (the text agreed to) and an optional `link` to the full
  * terms. Accepting it records the consent: the Response both sides keep carries the text agreed
- * to and when.
+ * to and when, and the accepting account grants the request's peer consent (`consent.grant`,
+ * in the accept's transaction; see `grantsConsent`).
  */
 const consent: RequestItemProcessor = {
   type: 'ConsentRequestItem',
@@ -59,6 +60,13 @@ const freeText: RequestItemProcessor = {
     }
   },
 }
+
+/**
+ * Internal: the processors whose accepted items grant the request's peer consent from the
+ * accepting account (respond.ts). Only the built-in `ConsentRequestItem`: a host processor
+ * that replaces the kind decides for itself.
+ */
+export const grantsConsent: ReadonlySet<RequestItemProcessor> = new Set([consent])
 
 export const builtinProcessors: readonly RequestItemProcessor[] = [
   authentication,

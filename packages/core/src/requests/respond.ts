@@ -1,3 +1,4 @@
+import { changeConsent } from '../consent/change.js'
 import type { EngineContext } from '../engine/context.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import { PigeonholeError } from '../errors.js'
@@ -8,6 +9,7 @@ import { jsonObject } from '../validation/common.js'
 import { describeValue } from '../validation/parse.js'
 import { isGroup } from './check-create.js'
 import { checkDecision, type DecisionMode, paramsOf } from './check-decision.js'
+import { grantsConsent } from './processors.js'
 import type { RequestState } from './request-state.js'
 import { toRequest } from './rows.js'
 import type {
@@ -59,11 +61,13 @@ export async function decide(
     if (isGroup(item)) {
       const group: ResponseItemGroup = { '@type': 'ResponseItemGroup', items: [] }
       for (let j = 0; j < item.items.length; j++) {
-        group.items.push(await answer(ctx, item.items[j]!, (d as DecideGroup).items[j]!, context))
+        group.items.push(
+          await answer(ctx, tx, item.items[j]!, (d as DecideGroup).items[j]!, context),
+        )
       }
       items.push(group)
     } else {
-      items.push(await answer(ctx, item, d as DecideItem, context))
+      items.push(await answer(ctx, tx, item, d as DecideItem, context))
     }
   }
   const response: ResponseContent = {
@@ -79,6 +83,7 @@ export async function decide(
 
 async function answer(
   ctx: EngineContext,
+  tx: WriteTx,
   item: RequestItem,
   decision: DecideItem,
   context: RequestItemContext,
@@ -93,6 +98,9 @@ async function answer(
   }
   const processor = ctx.requests.processors.get(item['@type'])
   const answered = await processor?.accept?.(item, paramsOf(decision), context)
+  if (processor && grantsConsent.has(processor)) {
+    await changeConsent(ctx, tx, context.owner, context.peer, 'allowed', 'requests.accept')
+  }
   if (answered === undefined) return { '@type': 'AcceptResponseItem', result: 'Accepted' }
   const json = jsonObject.safeParse(answered)
   if (!json.success || answered.result !== 'Accepted' || typeof answered['@type'] !== 'string') {

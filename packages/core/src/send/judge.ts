@@ -1,4 +1,5 @@
 import { PigeonholeError } from '../errors.js'
+import type { SkippedRecipient } from '../types.js'
 import { boxNamePattern } from '../validation/common.js'
 import type { Refusal, SendBatch, SendItem, SendPolicy, Verdicts } from './policy.js'
 import { PolicyThrew } from './policy-threw.js'
@@ -14,6 +15,8 @@ export class Judgement {
   readonly routes: (Map<string, string> | undefined)[] = []
   /** Per item: its recipients after the steps (absent: unchanged). */
   readonly to: (readonly string[] | undefined)[] = []
+  /** Per item: the recipients a built-in step left out by `leaveOut`, for the send's result. */
+  readonly skipped: (SkippedRecipient[] | undefined)[] = []
   #items: readonly SendItem[]
   readonly #base: Omit<SendBatch, 'items'>
   /** The batch the steps see, made again only after a step refused something. */
@@ -78,8 +81,21 @@ export class Judgement {
   }
 }
 
+/**
+ * What built-in steps may also do (internal, not part of the public `Verdicts`): leave
+ * recipients out of one item whatever the step's `partial` flag says, and report them in the
+ * send's result (`skipped`). The consent step does this for `onConsentMissing: 'skip'`.
+ */
+export interface EngineVerdicts extends Verdicts {
+  /**
+   * Leaves `skipped` out of `item`; if no recipient is left, refuses the item with `ifNoneLeft`.
+   * Called at most once per item and step.
+   */
+  leaveOut(item: SendItem, skipped: SkippedRecipient[], ifNoneLeft: PigeonholeError): void
+}
+
 /** What one step records: refusals (whole items or, for a `partial` step, recipients) and routes. */
-class StepVerdicts implements Verdicts {
+class StepVerdicts implements EngineVerdicts {
   readonly #judgement: Judgement
   readonly #step: SendPolicy
   /** Made only when a step refuses a recipient. */
@@ -104,6 +120,23 @@ class StepVerdicts implements Verdicts {
       if (set.size === item.to.length) errors[item.index] = refusedBy(step, refusal)
     } else {
       errors[item.index] = refusedBy(step, refusal)
+    }
+    this.#changed = true
+  }
+
+  leaveOut(item: SendItem, skipped: SkippedRecipient[], ifNoneLeft: PigeonholeError): void {
+    const errors = this.#judgement.errors
+    if (errors[item.index] || skipped.length === 0) return
+    const out = new Set(skipped.map((s) => s.recipient))
+    if (item.to.every((a) => out.has(a))) {
+      errors[item.index] = ifNoneLeft
+    } else {
+      this.#dropped ??= new Map()
+      const set = this.#dropped.get(item.index) ?? new Set()
+      for (const a of out) set.add(a)
+      this.#dropped.set(item.index, set)
+      const list = this.#judgement.skipped
+      list[item.index] = [...(list[item.index] ?? []), ...skipped]
     }
     this.#changed = true
   }

@@ -2,7 +2,7 @@ import type { EngineContext } from '../engine/context.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import { PigeonholeError } from '../errors.js'
 import { toMessage } from '../messages/rows.js'
-import type { Message } from '../types.js'
+import type { Message, SkippedRecipient } from '../types.js'
 import { payloadHash } from '../util/canonical-json.js'
 import type { EngineBatch, WrittenSend } from './content-hooks.js'
 import { Judgement } from './judge.js'
@@ -14,7 +14,7 @@ import { SendWriter } from './write.js'
 
 /** What happened to one send of a batch. */
 export type SendOutcome =
-  | { status: 'created'; message: Message }
+  | { status: 'created'; message: Message; skipped?: SkippedRecipient[] }
   | { status: 'duplicate'; message: Message }
   | { status: 'failed'; error: PigeonholeError }
 
@@ -106,7 +106,8 @@ export async function storeSends(
     const to = judgement.to[i] ?? recipients[i]!
     const { row, message } = writer.add(item, to, hashes[i]!, judgement.routes[i])
     if (key !== null) written.set(key, row as MessageRow)
-    outcomes[i] = { status: 'created', message }
+    const skipped = judgement.skipped[i]
+    outcomes[i] = skipped ? { status: 'created', message, skipped } : { status: 'created', message }
   })
   await writer.flush()
   await runContentHooks(ctx, tx, items, outcomes)

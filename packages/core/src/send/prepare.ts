@@ -19,6 +19,8 @@ export interface PreparedSend {
   attachments: string[]
   threadId: string | null
   idempotencyKey: string | null
+  /** What consent does with refused recipients (`'reject'` when left out). */
+  onConsentMissing?: 'reject' | 'skip'
   /** Set when the engine itself sends it: `requests` for a Response that accept/reject sends. */
   origin?: 'requests'
 }
@@ -45,6 +47,7 @@ export function prepareSend(
     attachments: input.attachments ?? [],
     threadId: input.threadId ?? null,
     idempotencyKey: input.idempotencyKey ?? null,
+    onConsentMissing: input.onConsentMissing ?? 'reject',
   }
 }
 

@@ -102,6 +102,14 @@ async function differences(db: Kysely<Database>): Promise<Difference[]> {
         .distinct()
         .where('a.address', 'is', null),
     )
+    .union(
+      db
+        .selectFrom('consents as c')
+        .leftJoin('accounts as a', 'a.address', 'c.owner')
+        .select('c.owner')
+        .distinct()
+        .where('a.address', 'is', null),
+    )
     .execute()
   for (const r of strays) out.push({ kind: 'unknown_owner', details: { owner: r.owner } })
 

@@ -6,6 +6,10 @@ import { describeAddresses } from './addresses.js'
 import { describeBoxes } from './boxes.js'
 import { describeBroadcast } from './broadcast.js'
 import { describeClose } from './close.js'
+import { describeConsentChanges } from './consent-changes.js'
+import { describeConsentFeed } from './consent-feed.js'
+import { describeConsentModes } from './consent-modes.js'
+import { describeConsentSend } from './consent-send.js'
 import { describeContent } from './content.js'
 import { describeContentRoundTrip } from './content-round-trip.js'
 import { describeCursorBinding } from './cursor-binding.js'
@@ -45,6 +49,10 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeSendMany(options)
     describeBroadcast(options)
     describePolicies(options)
+    describeConsentModes(options)
+    describeConsentSend(options)
+    describeConsentChanges(options)
+    describeConsentFeed(options)
     describeList(options)
     describeListPage(options)
     describeCursorBinding(options)

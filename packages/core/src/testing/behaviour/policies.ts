@@ -298,6 +298,8 @@ export function describePolicies(options: ConformanceOptions): void {
       await e.ph.accounts.register({ address: 'alice', consent: 'opt-in' })
       await e.ph.accounts.register({ address: 'bob', consent: 'open' })
       await e.ph.messages.send({ from: 'alice', to: ['bob'], content: {} })
+      // Past the built-in consent step (alice is opt-in), so the host policy is what refuses.
+      await e.ph.consent.grant({ owner: 'alice', sender: 'bob' })
       await expectError(
         e.ph.messages.send({ from: 'bob', to: ['alice'], content: {} }),
         'refused',

@@ -9,6 +9,7 @@ import {
   RetractCommand,
   UpdateCommand,
 } from './commands.js'
+import { ConsentCommand, consentSenders, ModeCommand } from './consent-commands.js'
 import { EngineUnderTest } from './engine-under-test.js'
 import { accounts, Model } from './model.js'
 import {
@@ -32,7 +33,13 @@ const content = fc.record({
   text: fc.constantFrom('one', 'two'),
 })
 const key = fc.option(fc.constantFrom('k1', 'k2', 'k3'), { nil: undefined, freq: 2 })
-const sendArgs: fc.Arbitrary<SendArgs> = fc.record({ from: sender, to: recipients, content, key })
+/** Mostly the default; 'skip' often enough that partial sends happen. */
+const onConsentMissing = fc.constantFrom(undefined, undefined, 'reject' as const, 'skip' as const)
+const sendArgs: fc.Arbitrary<SendArgs> = fc
+  .record({ from: sender, to: recipients, content, key, onConsentMissing })
+  .map(({ onConsentMissing: option, ...args }) =>
+    option ? { ...args, onConsentMissing: option } : args,
+  )
 const badSendArgs: fc.Arbitrary<SendArgs> = fc.record({
   from: sender,
   to: fc
@@ -47,7 +54,7 @@ const idPicks: fc.Arbitrary<IdPicks> = fc.record({
 })
 /** True one time in four: for the error paths of edits. */
 const sometimes = fc.constantFrom(false, false, false, true)
-const box = fc.constantFrom('inbox', 'sent', 'archive')
+const box = fc.constantFrom('inbox', 'sent', 'archive', 'requests')
 const target = fc.constantFrom('inbox', 'archive', 'work')
 
 const commands = [
@@ -81,11 +88,22 @@ const commands = [
     .map(([pick, other, stale, c]) => new UpdateCommand(pick, other, stale, c)),
   fc.tuple(fc.nat(), sometimes).map(([pick, other]) => new RetractCommand(pick, other)),
   fc.tuple(content, key).map(([c, k]) => new BroadcastCommand(c, k)),
+  fc
+    .tuple(owner, fc.constantFrom(...consentSenders), fc.boolean())
+    .map(([o, s, grant]) => new ConsentCommand(o, s, grant)),
+  fc
+    .tuple(owner, fc.constantFrom(...consentSenders), fc.boolean())
+    .map(([o, s, grant]) => new ConsentCommand(o, s, grant)),
+  fc
+    .tuple(owner, fc.constantFrom('open' as const, 'opt-in' as const, 'requests' as const))
+    .map(([o, mode]) => new ModeCommand(o, mode)),
 ]
 
 /**
- * Random sequences of sends, batches, broadcasts, marks, moves, deletes, edits and retracts
- * against a small in-memory model; the whole state and the events are compared after every
+ * Random sequences of sends, batches, broadcasts, marks, moves, deletes, edits, retracts,
+ * consent grants and revokes and consent mode changes against a small in-memory model (which
+ * predicts consent refusals, skips and `requests` routing: no message lands in the box of an
+ * account that had not consented when it was sent); the whole state and the events are compared after every
  * step, and `verify()` must find nothing after every run.
  */
 export function describeModelTest(options: ConformanceOptions & { fuzzRuns: number }): void {

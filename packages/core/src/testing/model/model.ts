@@ -1,5 +1,13 @@
 import type { ErrorCode } from '../../errors.js'
-import type { BoxCount, Content, EntryRole, EventType } from '../../types.js'
+import type {
+  BoxCount,
+  ConsentCheck,
+  ConsentMode,
+  Content,
+  EntryRole,
+  EventType,
+  SkippedRecipient,
+} from '../../types.js'
 
 /** The accounts every run registers before its commands. */
 export const accounts: readonly string[] = ['alice', 'bob', 'carol', 'dave']
@@ -38,7 +46,15 @@ export interface ExpectedEvent {
 }
 
 export type Plan =
-  | { kind: 'create'; to: string[] }
+  | {
+      kind: 'create'
+      /** Who gets it: the named recipients consent let through. */
+      to: string[]
+      /** Recipients whose entry goes to `requests` (an unknown sender, mode `requests`). */
+      waiting: string[]
+      /** Left out by `onConsentMissing: 'skip'` (undefined: none). */
+      skipped?: SkippedRecipient[]
+    }
   | { kind: 'duplicate'; id: string }
   | { kind: 'error'; code: ErrorCode }
 
@@ -66,10 +82,22 @@ export class Model {
   readonly entries = new Map<string, Map<string, ModelEntry>>(accounts.map((a) => [a, new Map()]))
   readonly customBoxes = new Map<string, Set<string>>(accounts.map((a) => [a, new Set()]))
   readonly keyedSends: KeyedSend[] = []
+  /** Each account's consent mode (all start `open`). */
+  readonly modes = new Map<string, ConsentMode>(accounts.map((a) => [a, 'open']))
+  /** What each owner holds about senders ('system' for system messages); absent: default. */
+  readonly consents = new Map<string, Map<string, 'allowed' | 'denied'>>(
+    accounts.map((a) => [a, new Map()]),
+  )
   readonly #keys = new Map<string, { id: string; payload: string }>()
   #seq = 0
 
-  planSend(from: string | null, to: string[], content: Content, key?: string): Plan {
+  planSend(
+    from: string | null,
+    to: string[],
+    content: Content,
+    key?: string,
+    onConsentMissing?: 'reject' | 'skip',
+  ): Plan {
     if (to.some((a) => a.includes(' '))) return { kind: 'error', code: 'invalid_input' }
     const unique = [...new Set(to.map(normalize))]
     // Recipients are a set: the engine compares them sorted.
@@ -83,15 +111,82 @@ export class Model {
     if (unique.some((a) => !accounts.includes(a))) {
       return { kind: 'error', code: 'recipient_not_found' }
     }
-    return { kind: 'create', to: unique }
+    const delivered: string[] = []
+    const waiting: string[] = []
+    const skipped: SkippedRecipient[] = []
+    for (const owner of unique) {
+      const verdict: ConsentCheck =
+        owner === from ? { allowed: true, box: 'inbox' } : this.judge(owner, from)
+      if (!verdict.allowed) skipped.push({ recipient: owner, reason: verdict.reason! })
+      else {
+        delivered.push(owner)
+        if (verdict.box === 'requests') waiting.push(owner)
+      }
+    }
+    if (skipped.length === 0) return { kind: 'create', to: delivered, waiting }
+    if (onConsentMissing !== 'skip' || delivered.length === 0) {
+      return { kind: 'error', code: 'consent_required' }
+    }
+    return { kind: 'create', to: delivered, waiting, skipped }
   }
 
-  /** Stores a planned send: the sender's `sent` entry (read), one unread inbox entry each. */
+  /** What `owner` holds about `sender` (null: the system): its state, or the default. */
+  stateOf(owner: string, sender: string | null): 'allowed' | 'denied' | 'unknown' {
+    const key = sender ?? 'system'
+    return this.consents.get(owner)!.get(key) ?? (key === 'system' ? 'allowed' : 'unknown')
+  }
+
+  /** The consent rule, written out once more for the model: may `sender` reach `owner`? */
+  judge(owner: string, sender: string | null): ConsentCheck {
+    const state = this.stateOf(owner, sender)
+    const mode = this.modes.get(owner)!
+    if (state === 'denied') return { allowed: false, reason: 'revoked' }
+    if (state === 'allowed') return { allowed: true, box: 'inbox' }
+    if (mode === 'open') return { allowed: true, box: 'inbox' }
+    if (mode === 'requests') return { allowed: true, box: 'requests' }
+    return { allowed: false, reason: 'not_granted' }
+  }
+
+  /**
+   * Grant (`allowed`) or revoke (`denied`): the events it should emit, or none when nothing
+   * changes. In mode `requests` the sender's received entries waiting in `requests` move to
+   * `inbox` (grant) or are deleted (revoke).
+   */
+  changeConsent(owner: string, sender: string, state: 'allowed' | 'denied'): ExpectedEvent[] {
+    const from = sender === 'system' ? null : sender
+    if (this.stateOf(owner, from) === state) return []
+    this.consents.get(owner)!.set(sender, state)
+    const events: ExpectedEvent[] = [{ ...event('consent.changed', owner, '', null) }]
+    if (this.modes.get(owner) !== 'requests') return events
+    for (const e of this.listing(owner, 'requests')) {
+      if (e.role !== 'received' || this.messages.get(e.messageId)!.from !== from) continue
+      if (state === 'allowed') {
+        e.box = 'inbox'
+        e.version += 1
+        events.push({
+          ...event('message.moved', owner, e.messageId, e.role),
+          version: e.version,
+          box: 'inbox',
+        })
+      } else {
+        this.#of(owner).delete(`${e.messageId}/${e.role}`)
+        const deleted = event('message.deleted', owner, e.messageId, e.role)
+        events.push({ ...deleted, version: e.version + 1, box: 'requests' })
+      }
+    }
+    return events
+  }
+
+  /**
+   * Stores a planned send: the sender's `sent` entry (read), one unread entry per recipient
+   * consent let through, in `inbox` or `requests`. The key's payload is the named recipients.
+   */
   applySend(
     id: string,
     from: string | null,
     to: string[],
     content: Content,
+    plan: Extract<Plan, { kind: 'create' }>,
     key?: string,
   ): ExpectedEvent[] {
     const unique = [...new Set(to.map(normalize))]
@@ -102,16 +197,20 @@ export class Model {
       this.#addEntry(from, id, 'sent', 'sent', true)
       events.push(event('message.sent', from, id, 'sent'))
     }
-    for (const owner of unique) {
-      this.#addEntry(owner, id, 'received', 'inbox', false)
-      events.push(event('message.received', owner, id, 'received'))
+    for (const owner of plan.to) {
+      const box = plan.waiting.includes(owner) ? 'requests' : 'inbox'
+      if (box !== 'inbox') this.customBoxes.get(owner)!.add(box)
+      this.#addEntry(owner, id, 'received', box, false)
+      // The event names the box only when consent routed the entry out of inbox.
+      const received = event('message.received', owner, id, 'received')
+      events.push(box === 'inbox' ? received : { ...received, box })
     }
     return events
   }
 
   planBroadcast(content: Content, key?: string): Plan {
     const used = key === undefined ? undefined : this.#keys.get(`/${key}`)
-    if (!used) return { kind: 'create', to: [...accounts] }
+    if (!used) return { kind: 'create', to: this.#reachedByBroadcast(), waiting: [] }
     return used.payload === JSON.stringify({ broadcast: true, content })
       ? { kind: 'duplicate', id: used.id }
       : { kind: 'error', code: 'idempotency_conflict' }
@@ -121,8 +220,14 @@ export class Model {
   applyBroadcast(id: string, content: Content, key?: string): ExpectedEvent[] {
     this.#create(id, null, content, key, JSON.stringify({ broadcast: true, content }))
     if (key !== undefined) this.keyedSends.push({ from: null, to: null, content, key })
-    for (const owner of accounts) this.#addEntry(owner, id, 'received', 'inbox', false)
-    return [{ ...event('message.broadcast', null, id, null), count: accounts.length }]
+    const reached = this.#reachedByBroadcast()
+    for (const owner of reached) this.#addEntry(owner, id, 'received', 'inbox', false)
+    return [{ ...event('message.broadcast', null, id, null), count: reached.length }]
+  }
+
+  /** A broadcast reaches every account that has not revoked `system`. */
+  #reachedByBroadcast(): string[] {
+    return accounts.filter((a) => this.stateOf(a, null) !== 'denied')
   }
 
   /** The owner's live entries, newest first: by creation, then `sent` before `received`. */

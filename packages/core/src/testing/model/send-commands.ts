@@ -1,6 +1,6 @@
 import type { AsyncCommand } from 'fast-check'
 import { expect } from 'vitest'
-import type { Content, Message } from '../../types.js'
+import type { Content, SendResult } from '../../types.js'
 import { attempt, type EngineUnderTest } from './engine-under-test.js'
 import type { ExpectedEvent, Model, Plan } from './model.js'
 import { expectFailure, expectNewId, expectSuccess, settle } from './step.js'
@@ -12,42 +12,60 @@ export interface SendArgs {
   to: string[]
   content: Content
   key?: string
+  /** Absent: the default ('reject'). */
+  onConsentMissing?: 'reject' | 'skip'
 }
 
 /** Checks a send's result against the plan and applies it; returns the events it should emit. */
-function acceptSent(model: Model, args: SendArgs, plan: Plan, message: Message): ExpectedEvent[] {
+function acceptSent(
+  model: Model,
+  args: SendArgs,
+  plan: Plan,
+  message: SendResult,
+  skipped: SendResult['skipped'],
+): ExpectedEvent[] {
   if (plan.kind === 'duplicate') {
     expect(message.id, 'a repeated key returns the first message').toBe(plan.id)
     return []
   }
+  if (plan.kind === 'error') throw new Error('acceptSent: the plan was an error')
   expectNewId(model, message)
   expect({ from: message.from, to: message.to, content: message.content }).toEqual({
     from: args.from,
-    to: plan.kind === 'create' ? plan.to : [],
+    to: plan.to,
     content: args.content,
   })
-  return model.applySend(message.id, args.from, args.to, args.content, args.key)
+  expect(skipped, 'skipped recipients').toEqual(plan.skipped)
+  // The invariant: no message lands in the box of an account that had not consented when it
+  // was sent (the model's own consent rule, with the states as they are now, before applying).
+  for (const owner of message.to) {
+    const allowed = owner === args.from || model.judge(owner, args.from).allowed
+    expect(allowed, `${owner} had not consented to ${args.from ?? 'system'}`).toBe(true)
+  }
+  return model.applySend(message.id, args.from, args.to, args.content, plan, args.key)
 }
 
 export class SendCommand implements Command {
   constructor(readonly args: SendArgs) {}
   check = () => true
   async run(m: Model, r: EngineUnderTest): Promise<void> {
-    const { from, to, content, key } = this.args
-    const plan = m.planSend(from, to, content, key)
+    const { from, to, content, key, onConsentMissing } = this.args
+    const plan = m.planSend(from, to, content, key, onConsentMissing)
     const got = await attempt(() =>
       r.ph.messages.send({
         from,
         to,
         content,
         ...(key === undefined ? {} : { idempotencyKey: key }),
+        ...(onConsentMissing === undefined ? {} : { onConsentMissing }),
       }),
     )
     if (plan.kind === 'error') {
       expectFailure(got, plan.code)
       return settle(m, r, [], true)
     }
-    await settle(m, r, acceptSent(m, this.args, plan, expectSuccess(got)), true)
+    const message = expectSuccess(got)
+    await settle(m, r, acceptSent(m, this.args, plan, message, message.skipped), true)
   }
   toString = () => `send(${JSON.stringify(this.args)})`
 }
@@ -81,12 +99,13 @@ export class SendManyCommand implements Command {
     const result = expectSuccess(
       await attempt(() =>
         r.ph.messages.sendMany(
-          this.items.map(({ from, to, content, key }, i) => ({
+          this.items.map(({ from, to, content, key, onConsentMissing }, i) => ({
             identifier: `item-${i}`,
             from,
             to,
             content,
             ...(key === undefined ? {} : { idempotencyKey: key }),
+            ...(onConsentMissing === undefined ? {} : { onConsentMissing }),
           })),
         ),
       ),
@@ -96,7 +115,7 @@ export class SendManyCommand implements Command {
     this.items.forEach((args, i) => {
       const item = result.items[i]!
       expect(item.identifier).toBe(`item-${i}`)
-      const plan = m.planSend(args.from, args.to, args.content, args.key)
+      const plan = m.planSend(args.from, args.to, args.content, args.key, args.onConsentMissing)
       if (plan.kind === 'error') {
         expect(item.error?.code ?? item.status, `item ${i}: ${item.error?.message}`).toBe(plan.code)
         expect(item.status).toBe('failed')
@@ -104,7 +123,7 @@ export class SendManyCommand implements Command {
         expect(item.status, `item ${i}: ${item.error?.message}`).toBe(
           plan.kind === 'create' ? 'created' : 'duplicate',
         )
-        events.push(...acceptSent(m, args, plan, item.message!))
+        events.push(...acceptSent(m, args, plan, item.message!, item.skipped))
       }
       statuses.push(item.status)
     })

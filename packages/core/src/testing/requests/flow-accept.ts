@@ -264,7 +264,9 @@ export function describeFlowAccept(options: ConformanceOptions): void {
         version: 3,
       })
 
+      // The ConsentRequestItem accepted: bob now grants alice consent (consent section).
       expect(summary(acceptEvents)).toEqual([
+        'consent.changed bob',
         'request.statusChanged bob',
         'message.sent bob',
         'message.received alice',
@@ -276,6 +278,15 @@ export function describeFlowAccept(options: ConformanceOptions): void {
         'bob incoming Decided→Completed',
         'alice outgoing Open→Completed',
       ])
+      expect(acceptEvents[0]!.data).toEqual({
+        sender: 'alice',
+        state: 'allowed',
+        previous: 'unknown',
+      })
+      expect(await t.ph.consent.check({ sender: 'alice', recipient: 'bob' })).toEqual({
+        allowed: true,
+        box: 'inbox',
+      })
       for (const e of acceptEvents.filter((e) => e.type === 'request.statusChanged')) {
         expect(e.messageId).toBe(m.id)
         expect(e.data.requestId).toBe(id)

@@ -1,0 +1,103 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import type { EngineContext } from '../engine/context.js'
+import type { WriteTx } from '../engine/write-tx.js'
+import type { ConsentMode, ConsentState } from '../types.js'
+import { chunk } from '../util/chunk.js'
+import { defaultState } from './rules.js'
+
+// Every statement on `consents` and `consent_log` but the feed's read (feed.ts).
+
+/** A recipient's mode and what it holds about each of the asked senders. */
+export interface RecipientConsent {
+  mode: ConsentMode
+  /** Stored states by sender (absent: no row, see `defaultState`). */
+  states: Map<string, ConsentState>
+}
+
+/**
+ * For each registered account among `owners`: its mode and its stored states for `senders`.
+ * One statement per chunk of owners (a LEFT JOIN of accounts and consents), never per item.
+ */
+export async function readConsents(
+  ctx: EngineContext,
+  db: Kysely<Database>,
+  owners: readonly string[],
+  senders: readonly string[],
+): Promise<Map<string, RecipientConsent>> {
+  const out = new Map<string, RecipientConsent>()
+  if (owners.length === 0) return out
+  const size = Math.max(1, ctx.maxParameters - senders.length - 1)
+  for (const part of chunk(owners, size)) {
+    const rows = await db
+      .selectFrom('accounts as a')
+      .leftJoin('consents as c', (join) =>
+        join.onRef('c.owner', '=', 'a.address').on('c.sender', 'in', senders),
+      )
+      .select(['a.address', 'a.consent', 'c.sender', 'c.state'])
+      .where('a.address', 'in', part)
+      .execute()
+    for (const row of rows) {
+      let entry = out.get(row.address)
+      if (!entry) {
+        entry = { mode: row.consent as ConsentMode, states: new Map() }
+        out.set(row.address, entry)
+      }
+      if (row.sender !== null && row.state !== null) {
+        entry.states.set(row.sender, row.state as ConsentState)
+      }
+    }
+  }
+  return out
+}
+
+/** The state `owner` holds about `sender`: its row, or the default. */
+export async function readState(
+  db: Kysely<Database>,
+  owner: string,
+  sender: string,
+): Promise<ConsentState> {
+  const row = await db
+    .selectFrom('consents')
+    .select('state')
+    .where('owner', '=', owner)
+    .where('sender', '=', sender)
+    .executeTakeFirst()
+  return row ? (row.state as ConsentState) : defaultState(sender)
+}
+
+/**
+ * Stores `state` for (owner, sender), appends the change to the log and emits
+ * `consent.changed`. The caller has checked that the state changes.
+ */
+export async function writeState(
+  ctx: EngineContext,
+  tx: WriteTx,
+  owner: string,
+  sender: string,
+  state: 'allowed' | 'denied',
+  previous: ConsentState,
+): Promise<void> {
+  await tx.db
+    .insertInto('consents')
+    .values({ owner, sender, state, updated_at: tx.now })
+    .onConflict((oc) => oc.columns(['owner', 'sender']).doUpdateSet({ state, updated_at: tx.now }))
+    .execute()
+  await tx.db
+    .insertInto('consent_log')
+    .values({
+      id: ctx.ids.next('cns'),
+      owner,
+      sender,
+      state: state === 'allowed' ? 'granted' : 'revoked',
+      at: tx.now,
+    })
+    .execute()
+  tx.emit({ type: 'consent.changed', owner, data: { sender, state, previous } })
+}
+
+/** Drops what `owner` holds and granted (a removed account): its states and its log rows. */
+export async function deleteConsents(db: Kysely<Database>, owner: string): Promise<void> {
+  await db.deleteFrom('consents').where('owner', '=', owner).execute()
+  await db.deleteFrom('consent_log').where('owner', '=', owner).execute()
+}
