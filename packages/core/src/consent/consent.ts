@@ -47,7 +47,14 @@ export class Consent {
     const recipient = normalizeAddress(parsed.recipient, this.#ctx.peerId)
     const found = recipient.includes('@')
       ? undefined
-      : (await readConsents(this.#ctx, this.#ctx.db, [recipient], [sender])).get(recipient)
+      : (
+          await readConsents(
+            this.#ctx,
+            { db: this.#ctx.db, sync: undefined },
+            [recipient],
+            [sender],
+          )
+        ).get(recipient)
     if (!found) return { allowed: false, reason: 'recipient_not_found' }
     if (sender === recipient) return { allowed: true, box: 'inbox' }
     return { ...judgeConsent(found.mode, found.states.get(sender) ?? defaultState(sender)) }

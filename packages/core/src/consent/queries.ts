@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { EngineContext } from '../engine/context.js'
+import type { StatementTarget } from '../engine/query-templates.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import type { ConsentMode, ConsentState } from '../types.js'
 import { chunk } from '../util/chunk.js'
@@ -17,26 +18,42 @@ export interface RecipientConsent {
 
 /**
  * For each registered account among `owners`: its mode and its stored states for `senders`.
- * One statement per chunk of owners (a LEFT JOIN of accounts and consents), never per item.
+ * One statement per chunk of owners (a LEFT JOIN of accounts and consents), never per item;
+ * run from a template per size, in the send's transaction (the send path).
  */
 export async function readConsents(
   ctx: EngineContext,
-  db: Kysely<Database>,
+  target: StatementTarget,
   owners: readonly string[],
   senders: readonly string[],
 ): Promise<Map<string, RecipientConsent>> {
   const out = new Map<string, RecipientConsent>()
   if (owners.length === 0) return out
-  const size = Math.max(1, ctx.maxParameters - senders.length - 1)
+  const m = senders.length
+  const size = Math.max(1, ctx.maxParameters - m - 1)
   for (const part of chunk(owners, size)) {
-    const rows = await db
-      .selectFrom('accounts as a')
-      .leftJoin('consents as c', (join) =>
-        join.onRef('c.owner', '=', 'a.address').on('c.sender', 'in', senders),
-      )
-      .select(['a.address', 'a.consent', 'c.sender', 'c.state'])
-      .where('a.address', 'in', part)
-      .execute()
+    const values = [...senders, ...part]
+    const { rows } = await ctx.templates.runOrBuild<ConsentRow>(
+      target,
+      `consents of ${part.length} for ${m}`,
+      values,
+      (slot) =>
+        target.db
+          .selectFrom('accounts as a')
+          .leftJoin('consents as c', (join) =>
+            join.onRef('c.owner', '=', 'a.address').on(
+              'c.sender',
+              'in',
+              senders.map((_, i) => slot(i)),
+            ),
+          )
+          .select(['a.address', 'a.consent', 'c.sender', 'c.state'])
+          .where(
+            'a.address',
+            'in',
+            part.map((_, i) => slot(m + i)),
+          ),
+    )
     for (const row of rows) {
       let entry = out.get(row.address)
       if (!entry) {
@@ -49,6 +66,13 @@ export async function readConsents(
     }
   }
   return out
+}
+
+interface ConsentRow {
+  address: string
+  consent: string
+  sender: string | null
+  state: string | null
 }
 
 /** The state `owner` holds about `sender`: its row, or the default. */

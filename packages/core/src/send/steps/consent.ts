@@ -58,7 +58,7 @@ async function judgeItems(
   owners: string[],
   senders: string[],
 ): Promise<void> {
-  const consents = await readConsents(batch.ctx, batch.tx.db, owners, senders)
+  const consents = await readConsents(batch.ctx, batch.tx, owners, senders)
   for (const item of batch.items) {
     if (exempt(batch, item)) continue
     const sender = item.from ?? systemSender
