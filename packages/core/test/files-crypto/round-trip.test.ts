@@ -97,6 +97,22 @@ describe.each(ciphers)('round trips (%s)', (cipher) => {
   })
 })
 
+test('a Uint8Array source is one piece (not an iterable of numbers)', async () => {
+  const key = generateFileKey()
+  const noncePrefix = Uint8Array.from(randomBytes(16))
+  const data = counting(50)
+  const encryptor = new FileEncryptor(key, { chunkSize: 16, noncePrefix })
+  const chunks: string[] = []
+  for await (const c of encryptor.encrypt(data)) chunks.push(hex(c.sealed))
+  const byPieces = new FileEncryptor(key, { chunkSize: 16, noncePrefix })
+  const expected: string[] = []
+  for await (const c of byPieces.encrypt([data.subarray(0, 7), data.subarray(7)])) {
+    expected.push(hex(c.sealed))
+  }
+  expect(chunks).toEqual(expected)
+  expect(chunks.length).toBe(4)
+})
+
 test('a fresh key and nonce prefix per file: the same plaintext never seals the same', async () => {
   const plaintext = counting(100)
   const key = generateFileKey()

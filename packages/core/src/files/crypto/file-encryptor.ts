@@ -51,7 +51,9 @@ export class FileEncryptor {
     const buffer = new Uint8Array(size)
     let fill = 0
     try {
-      for await (const piece of source) {
+      // A Uint8Array is iterable too (by numbers): taken as one piece.
+      const pieces = source instanceof Uint8Array ? [source] : source
+      for await (const piece of pieces) {
         if (!(piece instanceof Uint8Array))
           throw invalidInput('file data must be Uint8Array pieces')
         this.#hash.update(piece)

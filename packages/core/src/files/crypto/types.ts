@@ -6,8 +6,8 @@ export interface SealedChunk {
   readonly sealed: Uint8Array
 }
 
-/** Plaintext pieces of any size, from a buffer, a generator or a stream. */
-export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>
+/** Plaintext: one buffer, or pieces of any size from an array, a generator or a stream. */
+export type ByteSource = Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>
 
 /** What the encryptor measured of the plaintext it sealed. */
 export interface EncryptSummary {

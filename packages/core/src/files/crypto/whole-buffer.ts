@@ -16,7 +16,7 @@ export async function encryptBytes(
 ): Promise<SealedFile> {
   const encryptor = new FileEncryptor(key, options)
   const chunks: Uint8Array[] = []
-  for await (const chunk of encryptor.encrypt([plaintext])) chunks.push(chunk.sealed)
+  for await (const chunk of encryptor.encrypt(plaintext)) chunks.push(chunk.sealed)
   return { header: encryptor.header, chunks, ...encryptor.summary() }
 }
 
