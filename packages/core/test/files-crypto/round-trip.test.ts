@@ -97,6 +97,20 @@ describe.each(ciphers)('round trips (%s)', (cipher) => {
   })
 })
 
+test('the summaries are there once the last chunk is out, even if nobody asks for more', async () => {
+  const key = generateFileKey()
+  const encryptor = new FileEncryptor(key, { chunkSize: 16 })
+  const chunks = encryptor.encrypt(counting(20))
+  const first = await chunks.next()
+  const second = await chunks.next()
+  expect(encryptor.summary()).toEqual({ size: 20, sha256: sha256(counting(20)), chunkCount: 2 })
+  const decryptor = new FileDecryptor(key, encryptor.header)
+  const plain = decryptor.decrypt([first.value!.sealed, second.value!.sealed])
+  await plain.next()
+  await plain.next()
+  expect(decryptor.summary()).toEqual({ size: 20, chunkCount: 2, sha256: undefined })
+})
+
 test('a Uint8Array source is one piece (not an iterable of numbers)', async () => {
   const key = generateFileKey()
   const noncePrefix = Uint8Array.from(randomBytes(16))

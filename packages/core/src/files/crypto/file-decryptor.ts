@@ -65,8 +65,8 @@ export class FileDecryptor {
         plaintext.fill(0)
         throw error
       }
-      yield plaintext
       this.#state = 'done'
+      yield plaintext
     } finally {
       if (this.#state !== 'done') this.#state = 'failed'
     }

@@ -77,10 +77,12 @@ export class FileEncryptor {
           at += n
         }
       }
-      // The last chunk: 1 to chunkSize bytes, or 0 bytes for an empty file only.
-      yield this.#seal(buffer.subarray(0, fill), true)
+      // The last chunk: 1 to chunkSize bytes, or 0 bytes for an empty file only. Done before
+      // it goes out, so a consumer that stops after the last chunk has its summary.
+      const last = this.#seal(buffer.subarray(0, fill), true)
       this.#sha256 = this.#hash.digest('hex')
       this.#state = 'done'
+      yield last
     } finally {
       buffer.fill(0)
       if (this.#state !== 'done') this.#state = 'failed'
