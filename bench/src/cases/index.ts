@@ -1,6 +1,7 @@
 import type { BenchCase } from '../lib/case.js'
 import { broadcastCase } from './broadcast.js'
 import { countsScaleCase } from './counts-scale.js'
+import { fileCryptoCase } from './file-crypto.js'
 import { markReadCase } from './mark-read.js'
 import { pageCase } from './page.js'
 import { pageScaleCase } from './page-scale.js'
@@ -24,4 +25,5 @@ export const cases: readonly BenchCase[] = [
   pgSendCase,
   pgPageCase,
   pgEventLatencyCase,
+  fileCryptoCase,
 ]
