@@ -89,10 +89,6 @@ describe.runIf(nativeChaCha())('node:crypto beside noble', () => {
   })
 })
 
-test.runIf(!nativeChaCha())('without node:crypto ChaCha20-Poly1305, auto is noble', () => {
-  expect(xaead(generateFileKey()).implementation).toBe('noble')
-})
-
 test('auto picks native where it is sound; noble is always selectable', () => {
   expect(xaead(generateFileKey(), 'noble').implementation).toBe('noble')
   expect(xaead(generateFileKey()).implementation).toBe(nativeChaCha() ? 'native' : 'noble')
