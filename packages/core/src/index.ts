@@ -8,7 +8,17 @@ export { systemClock, ulidIds } from './engine/ids.js'
 export { openPigeonhole, type Pigeonhole, type PigeonholeOptions } from './engine.js'
 export { type ErrorCode, errorCodes, isPigeonholeError, PigeonholeError } from './errors.js'
 export type { ChangeResult } from './messages/mark.js'
-export type { Messages, SendManyItemResult, SendManyResult } from './messages/messages.js'
+export type {
+  DryRunInput,
+  DryRunRecipient,
+  DryRunResult,
+  ErrorInfo,
+  Messages,
+  SendManyDryRunItem,
+  SendManyDryRunResult,
+  SendManyItemResult,
+  SendManyResult,
+} from './messages/messages.js'
 export type {
   BroadcastInput,
   DeleteInput,
@@ -22,6 +32,7 @@ export type {
   RetractInput,
   SendInput,
   SendManyItem,
+  SendManyOptions,
   UpdateMessageInput,
 } from './messages/schemas.js'
 export { builtinProcessors } from './requests/processors.js'
@@ -43,6 +54,7 @@ export type {
   ThreadInfo,
   Verdicts,
 } from './send/policy.js'
+export type { RateLimit, RateLimitOptions } from './send/rate-limit.js'
 export type {
   Dialect,
   Store,
@@ -59,6 +71,7 @@ export {
   closest,
   functionOption,
   integerOption,
+  numberOption,
   parseOptions,
   withMethods,
 } from './validation/parse-options.js'

@@ -4,7 +4,49 @@ import type { SendPolicy } from '../send/policy.js'
 import type { Store } from '../store-port.js'
 import type { Clock, IdGenerator } from '../types.js'
 import { addressPart } from '../validation/common.js'
-import { functionOption, integerOption, withMethods } from '../validation/parse-options.js'
+import {
+  functionOption,
+  integerOption,
+  numberOption,
+  withMethods,
+} from '../validation/parse-options.js'
+
+/** Sends per second of a rate limit: fractions allowed (0.5: one every 2 s). */
+const sendsPerSecond = numberOption(0.001, 1_000_000)
+const burst = integerOption(1)
+
+/** A sender kind of `limits.kinds`: `system`, or a name the host's `kindOf` answers. */
+const kindName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a kind name (1-64 letters, digits, ".", "_", "-")')
+
+const limits = z
+  .strictObject({
+    maxContentBytes: integerOption(1).optional(),
+    markChunkSize: integerOption(1).optional(),
+    /** The default send rate of every sender (see `RateLimitOptions`). */
+    sendsPerSecond: sendsPerSecond.optional(),
+    burst: burst.optional(),
+    kinds: z
+      .record(kindName, z.strictObject({ sendsPerSecond, burst: burst.optional() }).nullable())
+      .optional(),
+    kindOf: functionOption<(from: string) => string | null | undefined>().optional(),
+  })
+  .check((ctx) => {
+    const v = ctx.value
+    const needs = (key: 'burst' | 'kindOf', other: 'sendsPerSecond' | 'kinds', what: string) => {
+      if (v[key] !== undefined && v[other] === undefined) {
+        ctx.issues.push({
+          code: 'custom',
+          path: [key],
+          message: `limits.${other} with it (${what})`,
+          input: v[key],
+        })
+      }
+    }
+    needs('burst', 'sendsPerSecond', 'burst is the default rate’s')
+    needs('kindOf', 'kinds', 'the kinds it may answer')
+  })
 
 /** The options of `openPigeonhole`: unknown keys are refused, naming the closest known one. */
 export const pigeonholeOptions = z.strictObject({
@@ -13,12 +55,7 @@ export const pigeonholeOptions = z.strictObject({
   ids: withMethods<IdGenerator>('{ next(kind): string }', 'next').optional(),
   /** Folded to lower case, like every address part. */
   peerId: addressPart.optional(),
-  limits: z
-    .strictObject({
-      maxContentBytes: integerOption(1).optional(),
-      markChunkSize: integerOption(1).optional(),
-    })
-    .optional(),
+  limits: limits.optional(),
   /** Host policy steps of the send pipeline, run in order after the built-in ones. */
   policies: z
     .array(

@@ -14,6 +14,8 @@ export class Judgement {
   readonly routes: (Map<string, string> | undefined)[] = []
   /** Per item: its recipients after the steps (absent: unchanged). */
   readonly to: (readonly string[] | undefined)[] = []
+  /** Per item: the recipients a `partial` step left out, and why (for a dry run's report). */
+  readonly left: (Map<string, PigeonholeError> | undefined)[] = []
   #items: readonly SendItem[]
   readonly #base: Omit<SendBatch, 'items'>
   /** The batch the steps see, made again only after a step refused something. */
@@ -100,6 +102,9 @@ class StepVerdicts implements Verdicts {
       this.#dropped ??= new Map()
       const set = this.#dropped.get(item.index) ?? new Set()
       this.#dropped.set(item.index, set.add(recipient))
+      const left = this.#judgement.left
+      const why = left[item.index] ?? new Map<string, PigeonholeError>()
+      left[item.index] = why.set(recipient, refusedBy(step, refusal))
       // Kept in case no recipient is left: then the item is refused with it.
       if (set.size === item.to.length) errors[item.index] = refusedBy(step, refusal)
     } else {

@@ -109,6 +109,20 @@ export function integerOption(min: number, max = maxInt32) {
   })
 }
 
+/**
+ * A finite number option from `min` to `max`, fractions allowed (a rate): said as "a number
+ * from min to max".
+ */
+export function numberOption(min: number, max: number) {
+  const expected = `a number from ${min} to ${max}`
+  return z.custom<number>().check((ctx) => {
+    const v = ctx.value
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+      ctx.issues.push({ code: 'custom', message: expected, input: v })
+    }
+  })
+}
+
 /** An object with the named methods (a store, a clock, an id source, a pool). */
 export function withMethods<T>(expected: string, ...methods: string[]) {
   return z.custom<T>(
