@@ -133,10 +133,17 @@ export class RateLimiter {
     return new RateSession(this, tx, dryRun)
   }
 
-  /** The sender's bucket (created if `create`), or null when its kind has no limit. */
-  bucket(from: string | null, now: number, create: boolean): Bucket | null | undefined {
+  /**
+   * The sender's bucket (created if `create`), null when its kind has no limit, or the error
+   * of a kind `kindOf` made up.
+   */
+  bucket(
+    from: string | null,
+    now: number,
+    create: boolean,
+  ): Bucket | null | undefined | PigeonholeError {
     const rate = this.#rateOf(from)
-    if (!rate) return null
+    if (!rate || rate instanceof PigeonholeError) return rate
     const key = `${rate.kind ?? ''}\u0000${from ?? ''}`
     let bucket = this.#buckets.get(key)
     if (!bucket) {
@@ -149,12 +156,12 @@ export class RateLimiter {
   }
 
   /** A fresh bucket of the sender's rate (for a dry run: not kept). */
-  fresh(from: string | null, now: number): Bucket | null {
+  fresh(from: string | null, now: number): Bucket | null | PigeonholeError {
     const rate = this.#rateOf(from)
-    return rate ? new Bucket(rate, now) : null
+    return rate && !(rate instanceof PigeonholeError) ? new Bucket(rate, now) : rate
   }
 
-  #rateOf(from: string | null): Rate | null {
+  #rateOf(from: string | null): Rate | null | PigeonholeError {
     if (from === null) {
       const system = this.#kinds.get('system')
       return system === undefined ? (this.#default ?? null) : system
@@ -171,7 +178,8 @@ export class RateLimiter {
     const rate = this.#kinds.get(kind)
     if (rate === undefined) {
       const known = [...this.#kinds.keys()]
-      throw new PigeonholeError(
+      // The item fails with it (the host's bug, named); the rest of a batch goes on.
+      return new PigeonholeError(
         'invalid_input',
         `limits.kindOf: returned ${JSON.stringify(kind)} for "${from}", not a key of limits.kinds (${known.join(', ')}) nor undefined`,
         { field: 'limits.kindOf', expected: `one of ${known.join(', ')}`, got: String(kind) },
@@ -195,7 +203,7 @@ export class RateSession {
   /** Dry run: the sends admitted so far per bucket. Real: the takes, to refund on rollback. */
   #counts: Map<Bucket, number> | undefined
   /** Dry run: the buckets of senders that have none yet, one per sender for the batch. */
-  #freshBuckets: Map<string, Bucket | null> | undefined
+  #freshBuckets: Map<string, Bucket | null | PigeonholeError> | undefined
 
   constructor(limiter: RateLimiter, tx: WriteTx, dryRun: boolean) {
     this.#limiter = limiter
@@ -209,10 +217,11 @@ export class RateSession {
    */
   admit(from: string | null): PigeonholeError | undefined {
     const now = this.#tx.now
-    const bucket = this.#dryRun
-      ? (this.#limiter.bucket(from, now, false) ?? this.#fresh(from, now))
-      : this.#limiter.bucket(from, now, true)
+    let bucket = this.#limiter.bucket(from, now, !this.#dryRun)
+    // A dry run keeps no bucket it makes: a sender with none yet gets one for this batch.
+    if (bucket === undefined) bucket = this.#fresh(from, now)
     if (!bucket) return undefined
+    if (bucket instanceof PigeonholeError) return bucket
     const counts = this.#counts
     const earlier = this.#dryRun ? (counts?.get(bucket) ?? 0) : 0
     const wait = bucket.wait(now, earlier + 1)
@@ -228,7 +237,7 @@ export class RateSession {
   }
 
   /** A dry run's bucket for a sender with none yet: one per sender for the batch. */
-  #fresh(from: string | null, now: number): Bucket | null {
+  #fresh(from: string | null, now: number): Bucket | null | PigeonholeError {
     this.#freshBuckets ??= new Map()
     const key = from ?? ''
     let bucket = this.#freshBuckets.get(key)

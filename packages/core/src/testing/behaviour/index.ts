@@ -22,6 +22,7 @@ import { describeMarkBox } from './mark-box.js'
 import { describeMoveDelete } from './move-delete.js'
 import { describeOptions } from './options.js'
 import { describePolicies } from './policies.js'
+import { describeRateLimits } from './rate-limits.js'
 import { describeReceipts } from './receipts.js'
 import { describeSend } from './send.js'
 import { describeSendMany } from './send-many.js'
@@ -44,6 +45,7 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeSendMany(options)
     describeBroadcast(options)
     describePolicies(options)
+    describeRateLimits(options)
     describeList(options)
     describeListPage(options)
     describeCursorBinding(options)
