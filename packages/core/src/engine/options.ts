@@ -16,9 +16,23 @@ const sendsPerSecond = numberOption(0.001, 1_000_000)
 const burst = integerOption(1)
 
 /** A sender kind of `limits.kinds`: `system`, or a name the host's `kindOf` answers. */
-const kindName = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a kind name (1-64 letters, digits, ".", "_", "-")')
+const kindName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+/** Rates by sender kind; a kind's name is checked here, so the error names it as a field. */
+const kinds = z
+  .record(z.string(), z.strictObject({ sendsPerSecond, burst: burst.optional() }).nullable())
+  .check((ctx) => {
+    for (const key of Object.keys(ctx.value)) {
+      if (kindName.test(key)) continue
+      ctx.issues.push({
+        code: 'custom',
+        path: [key],
+        message:
+          'a kind name: 1-64 letters, digits, ".", "_", "-", starting with a letter or digit',
+        input: key,
+      })
+    }
+  })
 
 const limits = z
   .strictObject({
@@ -27,9 +41,7 @@ const limits = z
     /** The default send rate of every sender (see `RateLimitOptions`). */
     sendsPerSecond: sendsPerSecond.optional(),
     burst: burst.optional(),
-    kinds: z
-      .record(kindName, z.strictObject({ sendsPerSecond, burst: burst.optional() }).nullable())
-      .optional(),
+    kinds: kinds.optional(),
     kindOf: functionOption<(from: string) => string | null | undefined>().optional(),
   })
   .check((ctx) => {
@@ -44,7 +56,7 @@ const limits = z
         })
       }
     }
-    needs('burst', 'sendsPerSecond', 'burst is the default rate’s')
+    needs('burst', 'sendsPerSecond', "burst is the default rate's")
     needs('kindOf', 'kinds', 'the kinds it may answer')
   })
 

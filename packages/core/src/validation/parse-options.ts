@@ -69,7 +69,13 @@ export function closest(key: string, known: readonly string[]): string | undefin
 function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   let at: z.ZodType | undefined = unwrap(schema)
   for (const key of path) {
-    at = at instanceof z.ZodObject ? unwrap(at.shape[String(key)]) : undefined
+    // A record's values are all of one schema (`limits.kinds.<kind>`).
+    at =
+      at instanceof z.ZodObject
+        ? unwrap(at.shape[String(key)])
+        : at instanceof z.ZodRecord
+          ? unwrap(at.valueType as z.ZodType)
+          : undefined
   }
   return at instanceof z.ZodObject ? Object.keys(at.shape) : []
 }
