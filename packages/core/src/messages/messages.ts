@@ -152,7 +152,7 @@ export class Messages {
     options?: SendManyOptions | { dryRun: true },
   ): Promise<SendManyResult | SendManyDryRunResult> {
     const where = 'messages.sendMany'
-    const dryRun = parseInput(sendManyOptions, options, where, 'options')?.dryRun === true
+    const dryRun = parseInput(sendManyOptions, { options }, where).options?.dryRun === true
     const list = parseInput(sendManyInput, inputs, where, 'inputs')
     const results: SendManyItemResult[] = []
     const ready: { index: number; prepared: PreparedSend }[] = []

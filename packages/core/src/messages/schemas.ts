@@ -33,13 +33,15 @@ export const sendInput = z.strictObject({
   /** True: run every check and report what would happen, storing and emitting nothing. */
   dryRun: z.boolean().optional(),
 })
-/** The second argument of `sendMany`. */
-export const sendManyOptions = z
-  .strictObject({
-    /** True: a dry run of the whole batch (see `send`'s `dryRun`). */
-    dryRun: z.boolean().optional(),
-  })
-  .optional()
+/** The second argument of `sendMany`, as `options` (so errors name `options.dryRun`). */
+export const sendManyOptions = z.strictObject({
+  options: z
+    .strictObject({
+      /** True: a dry run of the whole batch (see `send`'s `dryRun`). */
+      dryRun: z.boolean().optional(),
+    })
+    .optional(),
+})
 export const sendManyItem = z.strictObject({ ...sendFields, identifier })
 export const sendManyInput = z.array(z.unknown()).min(1).max(1000)
 

@@ -9,6 +9,7 @@ import { describeClose } from './close.js'
 import { describeContent } from './content.js'
 import { describeContentRoundTrip } from './content-round-trip.js'
 import { describeCursorBinding } from './cursor-binding.js'
+import { describeDryRun } from './dry-run.js'
 import { describeErrorFields } from './error-fields.js'
 import { describeErrors } from './errors.js'
 import { describeEvents } from './events.js'
@@ -46,6 +47,7 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeBroadcast(options)
     describePolicies(options)
     describeRateLimits(options)
+    describeDryRun(options)
     describeList(options)
     describeListPage(options)
     describeCursorBinding(options)
