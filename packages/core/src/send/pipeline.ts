@@ -152,7 +152,7 @@ function failedFor(
 /**
  * The recipients an error is about, from its details: `recipient` (a host policy's refusal of
  * one recipient), `missing` (recipient_not_found), `addresses` on field `to` (not thread
- * participants), `recipients` (a list of addresses or of `{ recipient }`).
+ * participants), `recipients` or `refused` (lists of addresses or of `{ recipient }`).
  */
 function recipientsNamed(error: PigeonholeError): Set<string> {
   const d = error.details
@@ -168,7 +168,12 @@ function recipientsNamed(error: PigeonholeError): Set<string> {
     }
   }
   add(d.recipient)
-  for (const list of [d.missing, d.recipients, d.field === 'to' ? d.addresses : undefined]) {
+  for (const list of [
+    d.missing,
+    d.recipients,
+    d.refused,
+    d.field === 'to' ? d.addresses : undefined,
+  ]) {
     if (Array.isArray(list)) list.forEach(add)
   }
   return named
