@@ -39,7 +39,7 @@ interface Rate {
 const pruneAt = 10_000
 
 /**
- * A token bucket, exact to the millisecond with an injected clock. Written here (~30 lines)
+ * A token bucket, exact to the millisecond with an injected clock. Written here (a few dozen lines)
  * rather than taken from a library: the maintained ones (rate-limiter-flexible, limiter,
  * bottleneck) read `Date.now()` or run timers, and the engine's time is its `clock`.
  *
