@@ -14,7 +14,17 @@ export { systemClock, ulidIds } from './engine/ids.js'
 export { openPigeonhole, type Pigeonhole, type PigeonholeOptions } from './engine.js'
 export { type ErrorCode, errorCodes, isPigeonholeError, PigeonholeError } from './errors.js'
 export type { ChangeResult } from './messages/mark.js'
-export type { Messages, SendManyItemResult, SendManyResult } from './messages/messages.js'
+export type {
+  DryRunInput,
+  DryRunRecipient,
+  DryRunResult,
+  ErrorInfo,
+  Messages,
+  SendManyDryRunItem,
+  SendManyDryRunResult,
+  SendManyItemResult,
+  SendManyResult,
+} from './messages/messages.js'
 export type {
   BroadcastInput,
   DeleteInput,
@@ -28,6 +38,7 @@ export type {
   RetractInput,
   SendInput,
   SendManyItem,
+  SendManyOptions,
   UpdateMessageInput,
 } from './messages/schemas.js'
 export { builtinProcessors } from './requests/processors.js'
@@ -49,6 +60,7 @@ export type {
   ThreadInfo,
   Verdicts,
 } from './send/policy.js'
+export type { RateLimit, RateLimitOptions } from './send/rate-limit.js'
 export type {
   Dialect,
   Store,
@@ -65,6 +77,7 @@ export {
   closest,
   functionOption,
   integerOption,
+  numberOption,
   parseOptions,
   withMethods,
 } from './validation/parse-options.js'

@@ -7,6 +7,7 @@ import type { RemoteConfig } from '../messages/remote.js'
 import type { RequestDecider, RequestItemProcessor } from '../requests/types.js'
 import type { ContentHook } from '../send/content-hooks.js'
 import type { SendPolicy } from '../send/policy.js'
+import { RateLimiter, type RateLimitOptions } from '../send/rate-limit.js'
 import type { Store, TransactionBody } from '../store-port.js'
 import type { Clock, IdGenerator } from '../types.js'
 import { Mutex } from '../util/mutex.js'
@@ -14,8 +15,11 @@ import { readClock } from './clock.js'
 import { QueryTemplates } from './query-templates.js'
 import { WriteTx } from './write-tx.js'
 
-/** Limits the engine enforces; each has a documented default. */
-export interface Limits {
+/**
+ * Limits the engine enforces; each has a documented default. The rate limit fields
+ * (`sendsPerSecond`, `burst`, `kinds`, `kindOf`) default to none: no sender is limited.
+ */
+export interface Limits extends RateLimitOptions {
   /** Largest serialized content of one message, in bytes. Default: 262144 (256 KiB). */
   maxContentBytes: number
   /** Entries changed per transaction by whole-box markRead/markUnread. Default: 1000. */
@@ -36,6 +40,8 @@ export class EngineContext {
   readonly clock: Clock
   readonly ids: IdGenerator
   readonly limits: Limits
+  /** The per-sender send rate limits; undefined when no sender has one. */
+  readonly limiter: RateLimiter | undefined
   readonly hub: EventHub
   /** This engine's peer id: `name@<peerId>` is a local address. */
   readonly peerId: string
@@ -73,6 +79,7 @@ export class EngineContext {
     this.clock = options.clock
     this.ids = options.ids
     this.limits = options.limits
+    this.limiter = RateLimiter.of(options.limits)
     this.hub = options.hub
     this.peerId = options.peerId
     this.maxParameters = options.store.capabilities.maxParameters ?? 999
@@ -114,25 +121,80 @@ export class EngineContext {
     this.assertOpen()
     const run = async () => {
       let events: Awaited<ReturnType<WriteTx['flush']>> = []
-      const result = await this.store.transaction(async (trx) => {
-        const tx = new WriteTx(
-          trx,
-          // Checked on every write: a bad time would be stored as null or fail one store only.
-          readClock(this.clock, where),
-          this.maxParameters,
-          !!this.#writeLock,
-          this.templates,
-          this.store.capabilities.syncStatements,
-        )
-        const value = await body(tx)
-        events = await tx.flush()
-        return value
-      })
+      // The attempt running now: a store that retries (PostgreSQL) starts another only after
+      // this one rolled back.
+      let attempt: WriteTx | undefined
+      let result: T
+      try {
+        result = await this.store.transaction(async (trx) => {
+          attempt?.rolledBack()
+          const tx = this.#newTx(trx, where)
+          attempt = tx
+          const value = await body(tx)
+          events = await tx.flush()
+          return value
+        })
+      } catch (error) {
+        attempt?.rolledBack()
+        throw error
+      }
       // The change's events are emitted before the call returns, so `events.lastCursor`
       // covers it on every store.
       await this.#afterCommit(events)
       return result
     }
     return this.#writeLock ? this.#writeLock.run(run) : run()
+  }
+
+  /**
+   * Runs `body` as `write` would, then rolls the transaction back whatever it did: nothing it
+   * wrote stays and no event is written or emitted (a dry run). The reads see what a write
+   * would see, row locks included.
+   */
+  async rehearse<T>(body: (tx: WriteTx) => Promise<T>, where = 'write'): Promise<T> {
+    this.assertOpen()
+    const run = async () => {
+      let attempt: WriteTx | undefined
+      try {
+        await this.store.transaction(async (trx) => {
+          attempt?.rolledBack()
+          const tx = this.#newTx(trx, where)
+          attempt = tx
+          throw new Rehearsed(await body(tx))
+        })
+      } catch (error) {
+        attempt?.rolledBack()
+        if (error instanceof Rehearsed) return error.value as T
+        throw error
+      }
+      throw new Error('rehearse: the store committed a transaction whose body threw')
+    }
+    return this.#writeLock ? this.#writeLock.run(run) : run()
+  }
+
+  #newTx(trx: Kysely<Database>, where: string): WriteTx {
+    return new WriteTx(
+      trx,
+      // Checked on every write: a bad time would be stored as null or fail one store only.
+      readClock(this.clock, where),
+      this.maxParameters,
+      !!this.#writeLock,
+      this.templates,
+      this.store.capabilities.syncStatements,
+    )
+  }
+}
+
+/**
+ * Thrown to end a rehearsal's transaction with a rollback, carrying its result. A
+ * PigeonholeError so that every store lets it through unwrapped (they pass the engine's own
+ * errors on as they are), and one no store retries.
+ */
+class Rehearsed extends PigeonholeError {
+  readonly value: unknown
+
+  constructor(value: unknown) {
+    super('store_error', 'a dry run: rolled back on purpose')
+    this.value = value
   }
 }

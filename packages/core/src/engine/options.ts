@@ -4,7 +4,61 @@ import type { SendPolicy } from '../send/policy.js'
 import type { Store } from '../store-port.js'
 import type { Clock, IdGenerator, RemoteContentResolvers } from '../types.js'
 import { addressPart, addressPattern } from '../validation/common.js'
-import { functionOption, integerOption, withMethods } from '../validation/parse-options.js'
+import {
+  functionOption,
+  integerOption,
+  numberOption,
+  withMethods,
+} from '../validation/parse-options.js'
+
+/** Sends per second of a rate limit: fractions allowed (0.5: one every 2 s). */
+const sendsPerSecond = numberOption(0.001, 1_000_000)
+const burst = integerOption(1)
+
+/** A sender kind of `limits.kinds`: `system`, or a name the host's `kindOf` answers. */
+const kindName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+/** Rates by sender kind; a kind's name is checked here, so the error names it as a field. */
+const kinds = z
+  .record(z.string(), z.strictObject({ sendsPerSecond, burst: burst.optional() }).nullable())
+  .check((ctx) => {
+    for (const key of Object.keys(ctx.value)) {
+      if (kindName.test(key)) continue
+      ctx.issues.push({
+        code: 'custom',
+        path: [key],
+        message:
+          'a kind name: 1-64 letters, digits, ".", "_", "-", starting with a letter or digit',
+        input: key,
+      })
+    }
+  })
+
+const limits = z
+  .strictObject({
+    maxContentBytes: integerOption(1).optional(),
+    markChunkSize: integerOption(1).optional(),
+    /** The default send rate of every sender (see `RateLimitOptions`). */
+    sendsPerSecond: sendsPerSecond.optional(),
+    burst: burst.optional(),
+    kinds: kinds.optional(),
+    kindOf: functionOption<(from: string) => string | null | undefined>().optional(),
+  })
+  .check((ctx) => {
+    const v = ctx.value
+    const needs = (key: 'burst' | 'kindOf', other: 'sendsPerSecond' | 'kinds', what: string) => {
+      if (v[key] !== undefined && v[other] === undefined) {
+        ctx.issues.push({
+          code: 'custom',
+          path: [key],
+          message: `limits.${other} with it (${what})`,
+          input: v[key],
+        })
+      }
+    }
+    needs('burst', 'sendsPerSecond', "burst is the default rate's")
+    needs('kindOf', 'kinds', 'the kinds it may answer')
+  })
 
 /**
  * `remoteContent.resolvers`: a function, or an object whose keys are sender addresses and whose
@@ -50,12 +104,7 @@ export const pigeonholeOptions = z.strictObject({
   ids: withMethods<IdGenerator>('{ next(kind): string }', 'next').optional(),
   /** Folded to lower case, like every address part. */
   peerId: addressPart.optional(),
-  limits: z
-    .strictObject({
-      maxContentBytes: integerOption(1).optional(),
-      markChunkSize: integerOption(1).optional(),
-    })
-    .optional(),
+  limits: limits.optional(),
   /** Host policy steps of the send pipeline, run in order after the built-in ones. */
   policies: z
     .array(

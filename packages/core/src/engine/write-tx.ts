@@ -27,6 +27,8 @@ export class WriteTx implements StatementTarget {
   readonly #maxParameters: number
   readonly #singleWriter: boolean
   readonly #templates: QueryTemplates
+  /** What to undo outside the database if the transaction does not commit (rate-limit takes). */
+  #onRollback: (() => void)[] | undefined
 
   /**
    * `singleWriter`: the store has one writer (SQLite), so the rows of one INSERT get
@@ -47,6 +49,19 @@ export class WriteTx implements StatementTarget {
     this.now = now
     this.#maxParameters = maxParameters
     this.#singleWriter = singleWriter
+  }
+
+  /** Runs `undo` if this transaction rolls back (or its commit fails); never after a commit. */
+  onRollback(undo: () => void): void {
+    this.#onRollback ??= []
+    this.#onRollback.push(undo)
+  }
+
+  /** Called by the engine when the transaction did not commit. */
+  rolledBack(): void {
+    const undo = this.#onRollback
+    this.#onRollback = undefined
+    if (undo) for (const f of undo) f()
   }
 
   /** Records an event, written with the change. */

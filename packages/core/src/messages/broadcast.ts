@@ -49,6 +49,13 @@ export async function broadcast(ctx: EngineContext, input: BroadcastInput): Prom
       }
     }
     const conditions = await judgeBroadcast(ctx, tx, prepared, where)
+    // One send of the system's (a retry of a keyed broadcast, answered above, costs nothing).
+    const limited = ctx.limiter?.session(tx, false).admit(null)
+    if (limited) {
+      throw new PigeonholeError(limited.code, `${where}: ${limited.message}`, {
+        ...limited.details,
+      })
+    }
     const row = {
       id: ctx.ids.next('msg'),
       sender: null,

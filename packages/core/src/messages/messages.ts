@@ -1,7 +1,7 @@
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import { PigeonholeError } from '../errors.js'
-import { storeSends } from '../send/pipeline.js'
+import { type DryOutcome, dryRunSends, storeSends } from '../send/pipeline.js'
 import { unwrapPolicyError } from '../send/policy-threw.js'
 import { type PreparedSend, prepareSend } from '../send/prepare.js'
 import type {
@@ -37,11 +37,67 @@ import {
   receiptsInput,
   type SendInput,
   type SendManyItem,
+  type SendManyOptions,
   sendInput,
   sendManyInput,
   sendManyItem,
+  sendManyOptions,
   type UpdateMessageInput,
 } from './schemas.js'
+
+/** A dry run's input: a send's, with `dryRun: true`. */
+export type DryRunInput = Omit<SendInput, 'dryRun'> & { dryRun: true }
+
+/** An error as results carry it (a `PigeonholeError`'s code, message and details). */
+export interface ErrorInfo {
+  code: PigeonholeError['code']
+  message: string
+  details: Record<string, unknown>
+}
+
+/** What a dry run found for one recipient. */
+export interface DryRunRecipient {
+  recipient: string
+  /**
+   * `delivered`: it would get an entry, in `box`; `refused`: a check refused this recipient
+   * (`error` says which and why); `not_sent`: the send as a whole would fail (see the result's
+   * `error`), so it would get nothing.
+   */
+  outcome: 'delivered' | 'refused' | 'not_sent'
+  box?: string
+  error?: ErrorInfo
+}
+
+/** What `send({ ..., dryRun: true })` found: what the real send would do, having done nothing. */
+export interface DryRunResult {
+  dryRun: true
+  /** True when the real send would succeed: store the message (`created`) or answer a `duplicate`. */
+  ok: boolean
+  /** What the real send would report: created, duplicate (of `message`, if stored) or failed. */
+  status: 'created' | 'duplicate' | 'failed'
+  /** A duplicate's stored message: the one the real send would return. */
+  message?: Message
+  /** Why the real send would fail: the error it would throw. */
+  error?: ErrorInfo
+  /** Per recipient, in order; empty for a duplicate (nothing new would be delivered) and for invalid input. */
+  recipients: DryRunRecipient[]
+}
+
+/** One item of a `sendMany` dry run. */
+export interface SendManyDryRunItem extends DryRunResult {
+  index: number
+  identifier: string
+}
+
+/** What `sendMany(items, { dryRun: true })` found, item by item, having stored nothing. */
+export interface SendManyDryRunResult {
+  dryRun: true
+  items: SendManyDryRunItem[]
+  /** How many items the real call would create, answer as duplicates, fail. */
+  created: number
+  duplicates: number
+  failed: number
+}
 
 /** One item's outcome in `sendMany`, in input order. */
 export interface SendManyItemResult {
@@ -74,9 +130,13 @@ export class Messages {
   /**
    * Sends one message; throws if it cannot be stored, and then stores nothing. With
    * `onConsentMissing: 'skip'`, recipients without consent are left out and listed in
-   * `skipped` (absent when none were).
+   * `skipped` (absent when none were). With `dryRun: true`, runs every check and returns what
+   * would happen (`DryRunResult`), storing and emitting nothing.
    */
-  async send(input: SendInput): Promise<SendResult> {
+  send(input: DryRunInput): Promise<DryRunResult>
+  send(input: SendInput): Promise<SendResult>
+  async send(input: SendInput | DryRunInput): Promise<SendResult | DryRunResult> {
+    if (isDryRun(input)) return this.#dryRunOne(input)
     const prepared = prepareSend(
       this.#ctx,
       parseInput(sendInput, input, 'messages.send'),
@@ -97,10 +157,17 @@ export class Messages {
 
   /**
    * Up to 1000 sends in one transaction, each with an `identifier`. Invalid or failing items are
-   * reported and store nothing; the valid ones are stored together.
+   * reported and store nothing; the valid ones are stored together. With `{ dryRun: true }`,
+   * every item is checked and reported (`SendManyDryRunResult`), and nothing is stored.
    */
-  async sendMany(inputs: SendManyItem[]): Promise<SendManyResult> {
+  sendMany(inputs: SendManyItem[], options: { dryRun: true }): Promise<SendManyDryRunResult>
+  sendMany(inputs: SendManyItem[], options?: SendManyOptions): Promise<SendManyResult>
+  async sendMany(
+    inputs: SendManyItem[],
+    options?: SendManyOptions | { dryRun: true },
+  ): Promise<SendManyResult | SendManyDryRunResult> {
     const where = 'messages.sendMany'
+    const dryRun = parseInput(sendManyOptions, { options }, where).options?.dryRun === true
     const list = parseInput(sendManyInput, inputs, where, 'inputs')
     const results: SendManyItemResult[] = []
     const ready: { index: number; prepared: PreparedSend }[] = []
@@ -115,6 +182,7 @@ export class Messages {
         results[index] = failed(index, identifier, error)
       }
     })
+    if (dryRun) return this.#dryRunMany(results, ready, where)
     if (ready.length > 0) {
       const outcomes = await this.#ctx
         .write(
@@ -147,6 +215,62 @@ export class Messages {
     const count = (s: SendManyItemResult['status']) => results.filter((r) => r.status === s).length
     return {
       items: results,
+      created: count('created'),
+      duplicates: count('duplicate'),
+      failed: count('failed'),
+    }
+  }
+
+  async #dryRunOne(input: DryRunInput): Promise<DryRunResult> {
+    const where = 'messages.send'
+    let prepared: PreparedSend
+    try {
+      prepared = prepareSend(this.#ctx, parseInput(sendInput, input, where), where)
+    } catch (error) {
+      if (!(error instanceof PigeonholeError)) throw error
+      return { dryRun: true, ok: false, status: 'failed', error: info(error), recipients: [] }
+    }
+    const [outcome] = await this.#ctx
+      .rehearse((tx) => dryRunSends(this.#ctx, tx, [prepared]), where)
+      .catch(unwrapPolicyError)
+    return dryResult(outcome!, `${where}: `)
+  }
+
+  async #dryRunMany(
+    results: SendManyItemResult[],
+    ready: { index: number; prepared: PreparedSend }[],
+    where: string,
+  ): Promise<SendManyDryRunResult> {
+    const items: SendManyDryRunItem[] = results.map((r) => ({
+      index: r.index,
+      identifier: r.identifier,
+      dryRun: true,
+      ok: r.status !== 'failed',
+      status: r.status,
+      ...(r.error && { error: r.error }),
+      recipients: [],
+    }))
+    if (ready.length > 0) {
+      const outcomes = await this.#ctx
+        .rehearse(
+          (tx) =>
+            dryRunSends(
+              this.#ctx,
+              tx,
+              ready.map((r) => r.prepared),
+            ),
+          where,
+        )
+        .catch(unwrapPolicyError)
+      outcomes.forEach((outcome, i) => {
+        const { index } = ready[i]!
+        items[index] = { index, identifier: items[index]!.identifier, ...dryResult(outcome, '') }
+      })
+    }
+    const count = (s: DryRunResult['status']) => items.filter((r) => r.status === s).length
+    return {
+      dryRun: true,
+      items,
       created: count('created'),
       duplicates: count('duplicate'),
       failed: count('failed'),
@@ -256,10 +380,44 @@ function identifierOf(raw: unknown, index: number): string {
 }
 
 function failed(index: number, identifier: string, error: PigeonholeError): SendManyItemResult {
+  return { index, identifier, status: 'failed', error: info(error) }
+}
+
+function info(error: PigeonholeError, prefix = ''): ErrorInfo {
+  return { code: error.code, message: `${prefix}${error.message}`, details: { ...error.details } }
+}
+
+/** `dryRun: true` asks for a dry run; anything else but false is left to the schema to refuse. */
+function isDryRun(input: SendInput | DryRunInput): input is DryRunInput {
+  return (
+    input !== null && typeof input === 'object' && (input as { dryRun?: unknown }).dryRun === true
+  )
+}
+
+/** A dry run's outcome as the caller gets it; `prefix` names the method in error messages. */
+function dryResult(outcome: DryOutcome, prefix: string): DryRunResult {
+  const recipients = outcome.recipients.map(
+    (r): DryRunRecipient => ({
+      recipient: r.recipient,
+      outcome: r.outcome,
+      ...(r.box !== undefined && { box: r.box }),
+      ...(r.error && { error: info(r.error, prefix) }),
+    }),
+  )
+  if (outcome.status === 'failed') {
+    return {
+      dryRun: true,
+      ok: false,
+      status: 'failed',
+      error: info(outcome.error, prefix),
+      recipients,
+    }
+  }
   return {
-    index,
-    identifier,
-    status: 'failed',
-    error: { code: error.code, message: error.message, details: { ...error.details } },
+    dryRun: true,
+    ok: true,
+    status: outcome.status,
+    ...(outcome.status === 'duplicate' && outcome.message && { message: outcome.message }),
+    recipients,
   }
 }

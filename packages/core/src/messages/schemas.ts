@@ -33,7 +33,20 @@ const sendFields = {
   onConsentMissing: z.enum(['reject', 'skip']).optional(),
 }
 
-export const sendInput = z.strictObject(sendFields)
+export const sendInput = z.strictObject({
+  ...sendFields,
+  /** True: run every check and report what would happen, storing and emitting nothing. */
+  dryRun: z.boolean().optional(),
+})
+/** The second argument of `sendMany`, as `options` (so errors name `options.dryRun`). */
+export const sendManyOptions = z.strictObject({
+  options: z
+    .strictObject({
+      /** True: a dry run of the whole batch (see `send`'s `dryRun`). */
+      dryRun: z.boolean().optional(),
+    })
+    .optional(),
+})
 export const sendManyItem = z.strictObject({ ...sendFields, identifier })
 export const sendManyInput = z.array(z.unknown()).min(1).max(1000)
 
@@ -132,8 +145,11 @@ export const getItemInput = z.strictObject({
   role: z.enum(['received', 'sent']).optional(),
 })
 
-export type SendInput = z.input<typeof sendInput>
+/** A real send's input (`dryRun` absent or false); a dry run's is `SendInput & { dryRun: true }`. */
+export type SendInput = Omit<z.input<typeof sendInput>, 'dryRun'> & { dryRun?: false }
 export type SendManyItem = z.input<typeof sendManyItem>
+/** `sendMany`'s options for a real call; a dry run's are `{ dryRun: true }`. */
+export type SendManyOptions = { dryRun?: false }
 export type BroadcastInput = z.input<typeof broadcastInput>
 export type ListInput = z.input<typeof listInput>
 export type ListPageInput = z.input<typeof listPageInput>

@@ -17,6 +17,8 @@ export class Judgement {
   readonly to: (readonly string[] | undefined)[] = []
   /** Per item: the recipients a built-in step left out by `leaveOut`, for the send's result. */
   readonly skipped: (SkippedRecipient[] | undefined)[] = []
+  /** Per item: the recipients a step left out (`partial` or `leaveOut`), and why (for a dry run's report). */
+  readonly left: (Map<string, PigeonholeError> | undefined)[] = []
   #items: readonly SendItem[]
   readonly #base: Omit<SendBatch, 'items'>
   /** The batch the steps see, made again only after a step refused something. */
@@ -116,6 +118,9 @@ class StepVerdicts implements EngineVerdicts {
       this.#dropped ??= new Map()
       const set = this.#dropped.get(item.index) ?? new Set()
       this.#dropped.set(item.index, set.add(recipient))
+      const left = this.#judgement.left
+      const why = left[item.index] ?? new Map<string, PigeonholeError>()
+      left[item.index] = why.set(recipient, refusedBy(step, refusal))
       // Kept in case no recipient is left: then the item is refused with it.
       if (set.size === item.to.length) errors[item.index] = refusedBy(step, refusal)
     } else {
@@ -137,6 +142,10 @@ class StepVerdicts implements EngineVerdicts {
       this.#dropped.set(item.index, set)
       const list = this.#judgement.skipped
       list[item.index] = [...(list[item.index] ?? []), ...skipped]
+      const left = this.#judgement.left
+      const why = left[item.index] ?? new Map<string, PigeonholeError>()
+      for (const a of out) why.set(a, ifNoneLeft)
+      left[item.index] = why
     }
     this.#changed = true
   }

@@ -8,6 +8,7 @@ import type { EngineBatch, WrittenSend } from './content-hooks.js'
 import { Judgement } from './judge.js'
 import type { SendItem } from './policy.js'
 import { keyOf, lookupKeys, type MessageRow, type PreparedSend } from './prepare.js'
+import type { RateSession } from './rate-limit.js'
 import { TxPolicyReader } from './reader.js'
 import { resolve } from './resolve.js'
 import { SendWriter } from './write.js'
@@ -19,17 +20,172 @@ export type SendOutcome =
   | { status: 'failed'; error: PigeonholeError }
 
 /**
+ * What a dry run found for one send: what the real send would report, and per recipient
+ * whether it would get the message and in which box.
+ */
+export type DryOutcome = (
+  | { status: 'created' }
+  | { status: 'duplicate'; message?: Message }
+  | { status: 'failed'; error: PigeonholeError }
+) & { recipients: DryRecipient[] }
+
+export interface DryRecipient {
+  recipient: string
+  /**
+   * delivered: it would get an entry (in `box`); refused: a check refused this recipient
+   * (`error`); not_sent: the send as a whole would fail, so it gets nothing.
+   */
+  outcome: 'delivered' | 'refused' | 'not_sent'
+  box?: string
+  error?: PigeonholeError
+}
+
+/**
  * The send pipeline, in the caller's transaction: prepare (the idempotency lookup; parsing and
- * size checks ran before the transaction, `prepareSend`) → resolve → policies → write. Every
- * step reads for the whole batch at once. Every check is a read made before any write, so an
- * item that fails writes nothing; the others are stored together. What a policy throws
- * propagates, and the caller's transaction rolls back.
+ * size checks ran before the transaction, `prepareSend`) → resolve → policies → rate limit →
+ * write. Every step reads for the whole batch at once. Every check is a read made before any
+ * write, so an item that fails writes nothing; the others are stored together. What a policy
+ * throws propagates, and the caller's transaction rolls back.
  */
 export async function storeSends(
   ctx: EngineContext,
   tx: WriteTx,
   items: readonly PreparedSend[],
 ): Promise<SendOutcome[]> {
+  const { outcomes, hashes, recipients, judgement } = await judgeSends(ctx, tx, items)
+  // Only when a limit is configured: no limit, no work on the hot path.
+  const limits = ctx.limiter?.session(tx, false)
+  const writer = new SendWriter(ctx, tx)
+  const written = new Map<string, MessageRow>()
+  items.forEach((item, i) => {
+    if (outcomes[i]) return
+    const key = keyOf(item)
+    // A key used earlier in the batch answers as a stored one would, whatever the policies said.
+    const earlier = key === null ? undefined : written.get(key)
+    if (earlier) {
+      outcomes[i] = answerKey(item, earlier, hashes[i]!)
+      return
+    }
+    const error = judgement.errors[i] ?? (limits && admit(limits, item))
+    if (error) {
+      outcomes[i] = { status: 'failed', error }
+      return
+    }
+    const to = judgement.to[i] ?? recipients[i]!
+    const { row, message } = writer.add(item, to, hashes[i]!, judgement.routes[i])
+    if (key !== null) written.set(key, row as MessageRow)
+    const skipped = judgement.skipped[i]
+    outcomes[i] = skipped ? { status: 'created', message, skipped } : { status: 'created', message }
+  })
+  await writer.flush()
+  await runContentHooks(ctx, tx, items, outcomes)
+  return outcomes
+}
+
+/**
+ * A dry run of `storeSends`: every check the same (the rate limit peeked, never taken), and
+ * per item what would happen, writing nothing. The caller rolls the transaction back too.
+ */
+export async function dryRunSends(
+  ctx: EngineContext,
+  tx: WriteTx,
+  items: readonly PreparedSend[],
+): Promise<DryOutcome[]> {
+  const { outcomes, hashes, recipients, judgement } = await judgeSends(ctx, tx, items)
+  const limits = ctx.limiter?.session(tx, true)
+  /** The keys of the batch's sends that would be stored, with their payload hashes. */
+  const planned = new Map<string, string | null>()
+  return items.map((item, i): DryOutcome => {
+    const to = recipients[i]!
+    const before = outcomes[i]
+    if (before) {
+      if (before.status === 'failed') return failedFor(to, before.error, undefined)
+      return { status: before.status, message: before.message, recipients: [] }
+    }
+    const key = keyOf(item)
+    // The batch's own earlier send of this key would be stored first: this one answers as it.
+    if (key !== null && planned.has(key)) {
+      if (planned.get(key) === hashes[i]) return { status: 'duplicate', recipients: [] }
+      return failedFor(to, keyConflict(item, undefined), undefined)
+    }
+    const left = judgement.left[i]
+    const error = judgement.errors[i] ?? (limits && admit(limits, item))
+    if (error) return failedFor(to, error, left)
+    if (key !== null) planned.set(key, hashes[i]!)
+    const routes = judgement.routes[i]
+    const kept = new Set(judgement.to[i] ?? to)
+    return {
+      status: 'created',
+      recipients: to.map((recipient): DryRecipient => {
+        if (!kept.has(recipient)) {
+          return { recipient, outcome: 'refused', error: left?.get(recipient) }
+        }
+        return { recipient, outcome: 'delivered', box: routes?.get(recipient) ?? 'inbox' }
+      }),
+    }
+  })
+}
+
+/** The rate limit of a send; Responses that `requests.accept`/`reject` send are not counted. */
+function admit(limits: RateSession, item: PreparedSend): PigeonholeError | undefined {
+  return item.origin === 'requests' ? undefined : limits.admit(item.from)
+}
+
+/** A failed send's recipients: those its error (or a partial step) names refused, the rest not sent. */
+function failedFor(
+  to: readonly string[],
+  error: PigeonholeError,
+  left: Map<string, PigeonholeError> | undefined,
+): DryOutcome {
+  const named = recipientsNamed(error)
+  return {
+    status: 'failed',
+    error,
+    recipients: to.map((recipient): DryRecipient => {
+      const own = left?.get(recipient) ?? (named.has(recipient) ? error : undefined)
+      return own
+        ? { recipient, outcome: 'refused', error: own }
+        : { recipient, outcome: 'not_sent' }
+    }),
+  }
+}
+
+/**
+ * The recipients an error is about, from its details: `recipient` (a host policy's refusal of
+ * one recipient), `missing` (recipient_not_found), `addresses` on field `to` (not thread
+ * participants), `recipients` or `refused` (lists of addresses or of `{ recipient }`).
+ */
+function recipientsNamed(error: PigeonholeError): Set<string> {
+  const d = error.details
+  const named = new Set<string>()
+  const add = (v: unknown) => {
+    if (typeof v === 'string') named.add(v)
+    else if (
+      v !== null &&
+      typeof v === 'object' &&
+      typeof (v as { recipient?: unknown }).recipient === 'string'
+    ) {
+      named.add((v as { recipient: string }).recipient)
+    }
+  }
+  add(d.recipient)
+  for (const list of [
+    d.missing,
+    d.recipients,
+    d.refused,
+    d.field === 'to' ? d.addresses : undefined,
+  ]) {
+    if (Array.isArray(list)) list.forEach(add)
+  }
+  return named
+}
+
+/**
+ * Prepare, resolve and policies: what a batch's items would become, before the rate limit
+ * and the write. `outcomes` holds the items answered before the policies (a missing sender,
+ * a stored key).
+ */
+async function judgeSends(ctx: EngineContext, tx: WriteTx, items: readonly PreparedSend[]) {
   const stored = await lookupKeys(tx, items, ctx.maxParameters)
   const { threads, recipients, accounts } = await resolve(ctx, tx, items)
 
@@ -86,32 +242,7 @@ export async function storeSends(
   // Awaited only when a step was async: the built-in ones are not.
   const pending = judgement.run(ctx.policies)
   if (pending) await pending
-
-  const writer = new SendWriter(ctx, tx)
-  const written = new Map<string, MessageRow>()
-  items.forEach((item, i) => {
-    if (outcomes[i]) return
-    const key = keyOf(item)
-    // A key used earlier in the batch answers as a stored one would, whatever the policies said.
-    const earlier = key === null ? undefined : written.get(key)
-    if (earlier) {
-      outcomes[i] = answerKey(item, earlier, hashes[i]!)
-      return
-    }
-    const error = judgement.errors[i]
-    if (error) {
-      outcomes[i] = { status: 'failed', error }
-      return
-    }
-    const to = judgement.to[i] ?? recipients[i]!
-    const { row, message } = writer.add(item, to, hashes[i]!, judgement.routes[i])
-    if (key !== null) written.set(key, row as MessageRow)
-    const skipped = judgement.skipped[i]
-    outcomes[i] = skipped ? { status: 'created', message, skipped } : { status: 'created', message }
-  })
-  await writer.flush()
-  await runContentHooks(ctx, tx, items, outcomes)
-  return outcomes
+  return { outcomes, hashes, recipients, judgement }
 }
 
 /** Hands each stored message whose `@type` has a content hook to it (the Request protocol). */
@@ -138,14 +269,23 @@ async function runContentHooks(
 /** A key used before: the same payload is that message again, another one a conflict. */
 function answerKey(item: PreparedSend, previous: MessageRow, hash: string | null): SendOutcome {
   if (previous.payload_hash === hash) return { status: 'duplicate', message: toMessage(previous) }
-  return {
-    status: 'failed',
-    error: new PigeonholeError(
-      'idempotency_conflict',
-      `idempotencyKey: "${item.idempotencyKey}" was used by ${item.from ?? 'the system'} for a different message (${previous.id})`,
-      { field: 'idempotencyKey', idempotencyKey: item.idempotencyKey, messageId: previous.id },
-    ),
-  }
+  return { status: 'failed', error: keyConflict(item, previous.id) }
+}
+
+/**
+ * The key was used for another payload: by a stored message, or (no id: a dry run) by an
+ * earlier item of the batch.
+ */
+function keyConflict(item: PreparedSend, messageId: string | undefined): PigeonholeError {
+  return new PigeonholeError(
+    'idempotency_conflict',
+    `idempotencyKey: "${item.idempotencyKey}" was used by ${item.from ?? 'the system'} for a different message (${messageId ?? 'an earlier item of this batch'})`,
+    {
+      field: 'idempotencyKey',
+      idempotencyKey: item.idempotencyKey,
+      ...(messageId !== undefined && { messageId }),
+    },
+  )
 }
 
 function noSender(from: string): PigeonholeError {

@@ -69,7 +69,13 @@ export function closest(key: string, known: readonly string[]): string | undefin
 function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   let at: z.ZodType | undefined = unwrap(schema)
   for (const key of path) {
-    at = at instanceof z.ZodObject ? unwrap(at.shape[String(key)]) : undefined
+    // A record's values are all of one schema (`limits.kinds.<kind>`).
+    at =
+      at instanceof z.ZodObject
+        ? unwrap(at.shape[String(key)])
+        : at instanceof z.ZodRecord
+          ? unwrap(at.valueType as z.ZodType)
+          : undefined
   }
   return at instanceof z.ZodObject ? Object.keys(at.shape) : []
 }
@@ -105,6 +111,20 @@ export function integerOption(min: number, max = maxInt32) {
       ctx.issues.push({ code: 'custom', message: below, input: v })
     } else if (v > max) {
       ctx.issues.push({ code: 'custom', message: above, input: v })
+    }
+  })
+}
+
+/**
+ * A finite number option from `min` to `max`, fractions allowed (a rate): said as "a number
+ * from min to max".
+ */
+export function numberOption(min: number, max: number) {
+  const expected = `a number from ${min} to ${max}`
+  return z.custom<number>().check((ctx) => {
+    const v = ctx.value
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+      ctx.issues.push({ code: 'custom', message: expected, input: v })
     }
   })
 }

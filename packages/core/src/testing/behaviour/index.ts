@@ -13,6 +13,7 @@ import { describeConsentSend } from './consent-send.js'
 import { describeContent } from './content.js'
 import { describeContentRoundTrip } from './content-round-trip.js'
 import { describeCursorBinding } from './cursor-binding.js'
+import { describeDryRun } from './dry-run.js'
 import { describeErrorFields } from './error-fields.js'
 import { describeErrors } from './errors.js'
 import { describeEvents } from './events.js'
@@ -26,6 +27,7 @@ import { describeMarkBox } from './mark-box.js'
 import { describeMoveDelete } from './move-delete.js'
 import { describeOptions } from './options.js'
 import { describePolicies } from './policies.js'
+import { describeRateLimits } from './rate-limits.js'
 import { describeReceipts } from './receipts.js'
 import { describeRemoteContent } from './remote-content.js'
 import { describeSend } from './send.js'
@@ -53,6 +55,8 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeConsentSend(options)
     describeConsentChanges(options)
     describeConsentFeed(options)
+    describeRateLimits(options)
+    describeDryRun(options)
     describeList(options)
     describeListPage(options)
     describeCursorBinding(options)
