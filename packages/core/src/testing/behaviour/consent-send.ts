@@ -203,5 +203,30 @@ export function describeConsentSend(options: ConformanceOptions): void {
       expect(again.to).toEqual(['bob'])
       expect((await t.ph.boxes.counts('carol')).inbox).toEqual({ total: 0, unread: 0 })
     })
+    it('a dry run shows each recipient as consent would treat it, and stores nothing', async () => {
+      await cast()
+      const before = await snapshot(t.ph, everyone)
+      const send = { from: 'alice', to: ['bob', 'carol', 'dave', 'erin'], content: { text: 'hi' } }
+      const rejected = await t.ph.messages.send({ ...send, dryRun: true })
+      expect(rejected).toMatchObject({ dryRun: true, ok: false, status: 'failed' })
+      expect(rejected.error?.code).toBe('consent_required')
+      expect(rejected.recipients.map((r) => [r.recipient, r.outcome])).toEqual([
+        ['bob', 'not_sent'],
+        ['carol', 'refused'],
+        ['dave', 'refused'],
+        ['erin', 'not_sent'],
+      ])
+      const skipping = await t.ph.messages.send({ ...send, onConsentMissing: 'skip', dryRun: true })
+      expect(skipping).toMatchObject({ dryRun: true, ok: true, status: 'created' })
+      expect(
+        skipping.recipients.map((r) => [r.recipient, r.outcome, r.box ?? r.error?.code]),
+      ).toEqual([
+        ['bob', 'delivered', 'inbox'],
+        ['carol', 'refused', 'consent_required'],
+        ['dave', 'refused', 'consent_required'],
+        ['erin', 'delivered', 'requests'],
+      ])
+      expect(await snapshot(t.ph, everyone)).toEqual(before)
+    })
   })
 }
