@@ -18,16 +18,7 @@ function messagesFrom(db: Kysely<Database>, sender: string) {
  * `inbox`, as `messages.move` would move them (version +1, `message.moved`, counts).
  */
 export async function admitWaiting(tx: WriteTx, owner: string, sender: string): Promise<number> {
-  const rows = await tx.db
-    .updateTable('box_entries')
-    .set((eb) => ({ box: 'inbox', version: eb('version', '+', 1), updated_at: tx.now }))
-    .where('owner', '=', owner)
-    .where('box', '=', requestsBox)
-    .where('role', '=', 'received')
-    .where('deleted_at', 'is', null)
-    .where('message_id', 'in', messagesFrom(tx.db, sender))
-    .returning(['message_id', 'role', 'read_at', 'version'])
-    .execute()
+  const rows = await changeWaiting(tx, owner, sender, 'inbox')
   for (const row of rows) {
     const unread = row.read_at === null ? 1 : 0
     tx.count(owner, requestsBox, -1, -unread)
@@ -48,16 +39,7 @@ export async function admitWaiting(tx: WriteTx, owner: string, sender: string): 
  * `requests` box, as `messages.delete` would (version +1, `message.deleted`, counts).
  */
 export async function dropWaiting(tx: WriteTx, owner: string, sender: string): Promise<number> {
-  const rows = await tx.db
-    .updateTable('box_entries')
-    .set((eb) => ({ deleted_at: tx.now, version: eb('version', '+', 1), updated_at: tx.now }))
-    .where('owner', '=', owner)
-    .where('box', '=', requestsBox)
-    .where('role', '=', 'received')
-    .where('deleted_at', 'is', null)
-    .where('message_id', 'in', messagesFrom(tx.db, sender))
-    .returning(['message_id', 'role', 'read_at', 'version'])
-    .execute()
+  const rows = await changeWaiting(tx, owner, sender, 'deleted')
   for (const row of rows) {
     tx.count(owner, requestsBox, -1, row.read_at === null ? -1 : 0)
     tx.emit({
@@ -69,4 +51,22 @@ export async function dropWaiting(tx: WriteTx, owner: string, sender: string): P
     })
   }
   return rows.length
+}
+
+/** `sender`'s live entries in the owner's `requests` box, moved to `inbox` or deleted (version +1). */
+function changeWaiting(tx: WriteTx, owner: string, sender: string, to: 'inbox' | 'deleted') {
+  return tx.db
+    .updateTable('box_entries')
+    .set((eb) => ({
+      ...(to === 'inbox' ? { box: 'inbox' } : { deleted_at: tx.now }),
+      version: eb('version', '+', 1),
+      updated_at: tx.now,
+    }))
+    .where('owner', '=', owner)
+    .where('box', '=', requestsBox)
+    .where('role', '=', 'received')
+    .where('deleted_at', 'is', null)
+    .where('message_id', 'in', messagesFrom(tx.db, sender))
+    .returning(['message_id', 'role', 'read_at', 'version'])
+    .execute()
 }

@@ -1,6 +1,13 @@
 import { firstValueFrom, type Observable, takeWhile, timeout, toArray } from 'rxjs'
 import { expect } from 'vitest'
-import { type ErrorCode, type Pigeonhole, PigeonholeError } from '../../index.js'
+import {
+  type ErrorCode,
+  openPigeonhole,
+  type Pigeonhole,
+  PigeonholeError,
+  type PigeonholeOptions,
+} from '../../index.js'
+import type { Store } from '../../store-port.js'
 import type { BoxCount, Difference, PigeonholeEvent } from '../../types.js'
 import type { CountingIds } from './harness.js'
 
@@ -119,4 +126,26 @@ export async function eventsOf(
 /** `type owner` of each event, for compact comparisons. */
 export function summary(events: readonly PigeonholeEvent[]): string[] {
   return events.map((e) => (e.owner === null ? e.type : `${e.type} ${e.owner}`))
+}
+
+/**
+ * openPigeonhole on `store` with options `given` (deliberately wrong, hence `unknown`) fails
+ * with `invalid_input` naming `field`, matching `message`, with what was expected and got.
+ */
+export async function expectOptionRefused(
+  store: Store,
+  given: Record<string, unknown>,
+  field: string,
+  message: RegExp,
+): Promise<void> {
+  const error = await expectError(
+    openPigeonhole({ store, ...given } as unknown as PigeonholeOptions),
+    'invalid_input',
+    { message, field },
+  )
+  expect(error.details).toMatchObject({
+    field,
+    expected: expect.any(String),
+    got: expect.any(String),
+  })
 }

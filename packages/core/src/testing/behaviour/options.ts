@@ -3,7 +3,7 @@ import { openPigeonhole, type PigeonholeOptions } from '../../index.js'
 import type { Store } from '../../store-port.js'
 import type { ConformanceOptions } from '../options.js'
 import { CountingIds, TestClock, useEngine } from './harness.js'
-import { expectError, expectNothingChanged, register } from './helpers.js'
+import { expectError, expectNothingChanged, expectOptionRefused, register } from './helpers.js'
 
 const bad = <T>(value: unknown) => value as T
 
@@ -224,18 +224,7 @@ export function describeOptions(options: ConformanceOptions): void {
 
     for (const [label, given, field, message] of badOptions) {
       it(`refuses ${label}, naming the option`, async () => {
-        await withStore(async (store) => {
-          const error = await expectError(
-            openPigeonhole(bad<PigeonholeOptions>({ store, ...given })),
-            'invalid_input',
-            { message, field },
-          )
-          expect(error.details).toMatchObject({
-            field,
-            expected: expect.any(String),
-            got: expect.any(String),
-          })
-        })
+        await withStore((store) => expectOptionRefused(store, given, field, message))
       })
     }
 

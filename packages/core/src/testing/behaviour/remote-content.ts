@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import {
-  type ContentInput,
-  type Message,
-  openPigeonhole,
-  type PigeonholeOptions,
-  type RemoteContentRequest,
-  type RemoteContentResolver,
+import type {
+  ContentInput,
+  Message,
+  PigeonholeOptions,
+  RemoteContentRequest,
+  RemoteContentResolver,
 } from '../../index.js'
 import type { ConformanceOptions } from '../options.js'
 import { type EngineOverrides, useEngine } from './harness.js'
-import { expectError, expectNothingChanged, register } from './helpers.js'
+import { expectNothingChanged, expectOptionRefused, register } from './helpers.js'
 
 const bad = <T>(value: unknown) => value as T
 
@@ -511,16 +510,7 @@ export function describeRemoteContent(options: ConformanceOptions): void {
       it(`openPigeonhole refuses ${label}, naming ${field}`, async () => {
         const store = await options.openStore()
         try {
-          const error = await expectError(
-            openPigeonhole(bad<PigeonholeOptions>({ store, remoteContent })),
-            'invalid_input',
-            { message, field },
-          )
-          expect(error.details).toMatchObject({
-            field,
-            expected: expect.any(String),
-            got: expect.any(String),
-          })
+          await expectOptionRefused(store, { remoteContent }, field, message)
         } finally {
           await store.close()
         }
