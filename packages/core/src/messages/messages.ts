@@ -1,5 +1,6 @@
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
+import type { WriteTx } from '../engine/write-tx.js'
 import { PigeonholeError } from '../errors.js'
 import { type DryOutcome, dryRunSends, storeSends } from '../send/pipeline.js'
 import { unwrapPolicyError } from '../send/policy-threw.js'
@@ -184,17 +185,7 @@ export class Messages {
     })
     if (dryRun) return this.#dryRunMany(results, ready, where)
     if (ready.length > 0) {
-      const outcomes = await this.#ctx
-        .write(
-          (tx) =>
-            storeSends(
-              this.#ctx,
-              tx,
-              ready.map((r) => r.prepared),
-            ),
-          where,
-        )
-        .catch(unwrapPolicyError)
+      const outcomes = await this.#batch('write', storeSends, ready, where)
       outcomes.forEach((outcome, i) => {
         const { index } = ready[i]!
         const identifier = results[index]!.identifier
@@ -251,17 +242,7 @@ export class Messages {
       recipients: [],
     }))
     if (ready.length > 0) {
-      const outcomes = await this.#ctx
-        .rehearse(
-          (tx) =>
-            dryRunSends(
-              this.#ctx,
-              tx,
-              ready.map((r) => r.prepared),
-            ),
-          where,
-        )
-        .catch(unwrapPolicyError)
+      const outcomes = await this.#batch('rehearse', dryRunSends, ready, where)
       outcomes.forEach((outcome, i) => {
         const { index } = ready[i]!
         items[index] = { index, identifier: items[index]!.identifier, ...dryResult(outcome, '') }
@@ -275,6 +256,17 @@ export class Messages {
       duplicates: count('duplicate'),
       failed: count('failed'),
     }
+  }
+
+  /** A batch's sends through `pipeline`, stored (`write`) or rolled back (`rehearse`, a dry run). */
+  #batch<T>(
+    mode: 'write' | 'rehearse',
+    pipeline: (ctx: EngineContext, tx: WriteTx, items: readonly PreparedSend[]) => Promise<T[]>,
+    ready: readonly { prepared: PreparedSend }[],
+    where: string,
+  ): Promise<T[]> {
+    const items = ready.map((r) => r.prepared)
+    return this.#ctx[mode]((tx) => pipeline(this.#ctx, tx, items), where).catch(unwrapPolicyError)
   }
 
   /** A system message (`from: null`) to every account, in one transaction. */
