@@ -71,6 +71,16 @@ export type {
 } from './store-port.js'
 export type { CloseThreadInput, CreateThreadInput, ListThreadsInput } from './threads/schemas.js'
 export type { Threads } from './threads/threads.js'
+export {
+  type DeliveredFile,
+  type Delivery,
+  type DeliveryAck,
+  type DeliveryReceiver,
+  type MessageDelivery,
+  type ReceiptDelivery,
+  type Transport,
+  TransportError,
+} from './transport/port.js'
 export type * from './types.js'
 export { Coalescer } from './util/coalescer.js'
 export {
