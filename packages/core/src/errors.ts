@@ -18,6 +18,8 @@ export const errorCodes = {
   forbidden: 'the caller may not do this to this record',
   refused: 'a send policy refused the send; details.policy and details.code say which and why',
   rate_limited: 'too many calls; retry after details.retryAfterMs',
+  queue_full:
+    'too many messages wait in the outbox for a remote recipient (delivery.maxPendingPerRecipient)',
   file_too_large: 'the file is larger than the configured limit',
   integrity_error: 'stored data failed an integrity check',
   store_error: 'the store failed in a way the engine could not recover from',

@@ -215,12 +215,27 @@ export interface Thread {
   version: number
 }
 
-/** The sender's view of one recipient's status. */
+/**
+ * The sender's view of one recipient's status. A local recipient's receipt is `{ recipient,
+ * deliveredAt, readAt }` (stored at once: `deliveredAt` is the send's time). A remote
+ * recipient's (`bob@other`, through a transport) also has `status` and, when it failed, `code`
+ * and `message`; its `deliveredAt` is null until the recipient's engine stored the message.
+ */
 export interface Receipt {
   recipient: string
-  deliveredAt: number
+  /** When the message reached the recipient's box; null while a remote one is pending or failed. */
+  deliveredAt: number | null
   /** The first time the recipient read it; stays set if they mark it unread again. */
   readAt: number | null
+  /**
+   * Remote recipients only: `pending` (in the outbox or on its way), `delivered`, `read`, or
+   * `failed` (refused by the recipient's engine for good: see `code`).
+   */
+  status?: 'pending' | 'delivered' | 'read' | 'failed'
+  /** For `failed`: the receiving engine's error code (`recipient_not_found`, `consent_required`, ...). */
+  code?: string
+  /** For `failed`: the receiving engine's message. */
+  message?: string
 }
 
 export interface Page<T> {
@@ -257,6 +272,8 @@ export type EventType =
   | 'request.incomingReceived'
   | 'request.statusChanged'
   | 'consent.changed'
+  | 'delivery.failed'
+  | 'delivery.refused'
 
 /** One stored change. `cursor` grows by commit order; pass it to `events.since`. */
 export interface PigeonholeEvent {

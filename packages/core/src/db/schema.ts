@@ -129,6 +129,40 @@ export interface ConsentLogTable {
   at: number
 }
 
+/** What waits to go to a remote peer (see migration 007-delivery). */
+export interface OutboxTable {
+  id: string
+  /** The remote peer id. */
+  peer: string
+  /** The local address whose deliveries to `peer` keep their order. */
+  pair: string
+  /** 'message' or 'receipt'. */
+  kind: string
+  message_id: string
+  /** The Delivery as JSON, without its id. */
+  payload: string
+  created_at: number
+  due_at: number
+  attempts: number
+  claimed_by: string | null
+  claimed_until: number | null
+  last_error: string | null
+}
+
+/** The sender's view of one remote recipient of one of its messages. */
+export interface RemoteReceiptsTable {
+  message_id: string
+  recipient: string
+  peer: string
+  /** 'pending', 'delivered', 'read' or 'failed'. */
+  status: string
+  code: string | null
+  message: string | null
+  delivered_at: number | null
+  read_at: number | null
+  updated_at: number
+}
+
 export interface Database {
   accounts: AccountsTable
   removed_accounts: RemovedAccountsTable
@@ -141,4 +175,6 @@ export interface Database {
   requests: RequestsTable
   consents: ConsentsTable
   consent_log: ConsentLogTable
+  outbox: OutboxTable
+  remote_receipts: RemoteReceiptsTable
 }

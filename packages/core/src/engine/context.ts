@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely'
+import type { DeliveryOptions } from '../delivery/options.js'
+import type { Transport } from '../transport/port.js'
 import type { Database } from '../db/schema.js'
 import { PigeonholeError } from '../errors.js'
 import type { AfterCommit } from '../events/after-commit.js'
@@ -34,6 +36,14 @@ export interface RequestConfig {
   readonly deciders: readonly RequestDecider[]
 }
 
+/** Delivery to other engines, when a transport is configured (see `delivery/`). */
+export interface DeliveryContext {
+  readonly transport: Transport
+  readonly options: DeliveryOptions
+  /** Wakes the delivery worker (after a commit that wrote outbox rows). */
+  readonly wake: () => void
+}
+
 /** What every facade shares: the store, time, ids, limits and the event hub. */
 export class EngineContext {
   readonly store: Store
@@ -56,6 +66,8 @@ export class EngineContext {
   readonly contentHooks: ReadonlyMap<string, ContentHook>
   /** The resolvers of remote content, by sender, and their timeout. */
   readonly remoteContent: RemoteConfig
+  /** Delivery to other engines; undefined without a transport (no work on the send path). */
+  readonly delivery: DeliveryContext | undefined
   /** Compiled hot-path statements, reused with new values. */
   readonly templates = new QueryTemplates()
   readonly #writeLock: Mutex | undefined
@@ -74,6 +86,7 @@ export class EngineContext {
     requests: RequestConfig
     contentHooks: ReadonlyMap<string, ContentHook>
     remoteContent: RemoteConfig
+    delivery?: DeliveryContext
   }) {
     this.store = options.store
     this.clock = options.clock
@@ -90,6 +103,7 @@ export class EngineContext {
     this.requests = options.requests
     this.contentHooks = options.contentHooks
     this.remoteContent = options.remoteContent
+    this.delivery = options.delivery
   }
 
   get db(): Kysely<Database> {
@@ -141,6 +155,7 @@ export class EngineContext {
       // The change's events are emitted before the call returns, so `events.lastCursor`
       // covers it on every store.
       await this.#afterCommit(events)
+      attempt?.committed()
       return result
     }
     return this.#writeLock ? this.#writeLock.run(run) : run()

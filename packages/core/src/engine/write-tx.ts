@@ -29,6 +29,8 @@ export class WriteTx implements StatementTarget {
   readonly #templates: QueryTemplates
   /** What to undo outside the database if the transaction does not commit (rate-limit takes). */
   #onRollback: (() => void)[] | undefined
+  /** What to run once the transaction committed (waking the delivery worker). */
+  #afterCommit: (() => void)[] | undefined
 
   /**
    * `singleWriter`: the store has one writer (SQLite), so the rows of one INSERT get
@@ -55,6 +57,19 @@ export class WriteTx implements StatementTarget {
   onRollback(undo: () => void): void {
     this.#onRollback ??= []
     this.#onRollback.push(undo)
+  }
+
+  /** Runs `then` once this transaction committed; never if it rolls back. Once per function. */
+  afterCommit(then: () => void): void {
+    this.#afterCommit ??= []
+    if (!this.#afterCommit.includes(then)) this.#afterCommit.push(then)
+  }
+
+  /** Called by the engine after the commit. */
+  committed(): void {
+    const then = this.#afterCommit
+    this.#afterCommit = undefined
+    if (then) for (const f of then) f()
   }
 
   /** Called by the engine when the transaction did not commit. */

@@ -8,8 +8,8 @@ import { findRequests, newRequestRow, requestKey, toRequest } from './rows.js'
 import type { RequestContent, ResponseContent } from './types.js'
 
 /** Local recipients: a remote address keeps its `@peer` after normalization. */
-function localRecipients(send: WrittenSend): string[] {
-  return send.message.to.filter((to) => !to.includes('@'))
+function localRecipients(send: WrittenSend): readonly string[] {
+  return send.local ?? send.message.to.filter((to) => !to.includes('@'))
 }
 
 /**

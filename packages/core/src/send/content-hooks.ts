@@ -8,6 +8,8 @@ import type { PreparedSend } from './prepare.js'
 export interface WrittenSend {
   readonly item: PreparedSend
   readonly message: Message
+  /** A message from a peer: the local recipients that got it (its `to` names them all). */
+  readonly local?: readonly string[]
 }
 
 /**

@@ -17,6 +17,8 @@ export class Judgement {
   readonly to: (readonly string[] | undefined)[] = []
   /** Per item: the recipients a built-in step left out by `leaveOut`, for the send's result. */
   readonly skipped: (SkippedRecipient[] | undefined)[] = []
+  /** Per item: its remote recipients (`bob@other`), routed to the outbox by `remote-routing`. */
+  readonly remote: (ReadonlySet<string> | undefined)[] = []
   /** Per item: the recipients a step left out (`partial` or `leaveOut`), and why (for a dry run's report). */
   readonly left: (Map<string, PigeonholeError> | undefined)[] = []
   #items: readonly SendItem[]
@@ -94,6 +96,11 @@ export interface EngineVerdicts extends Verdicts {
    * Called at most once per item and step.
    */
   leaveOut(item: SendItem, skipped: SkippedRecipient[], ifNoneLeft: PigeonholeError): void
+  /**
+   * Routes `recipients` (remote addresses of `item`) out of the local write: they get no box
+   * entry here, but an outbox row and a `pending` receipt (the `remote-routing` step).
+   */
+  remote(item: SendItem, recipients: readonly string[]): void
 }
 
 /** What one step records: refusals (whole items or, for a `partial` step, recipients) and routes. */
@@ -148,6 +155,10 @@ class StepVerdicts implements EngineVerdicts {
       left[item.index] = why
     }
     this.#changed = true
+  }
+
+  remote(item: SendItem, recipients: readonly string[]): void {
+    this.#judgement.remote[item.index] = new Set(recipients)
   }
 
   route(item: SendItem, recipient: string, box: string): void {

@@ -1,5 +1,6 @@
 import type { EngineContext } from '../engine/context.js'
-import type { WriteTx } from '../engine/write-tx.js'
+import type { NewEvent, WriteTx } from '../engine/write-tx.js'
+import { enqueueMessages, enqueueReceipts, type OutgoingReceipt } from '../delivery/outbox.js'
 import { PigeonholeError } from '../errors.js'
 import { toMessage } from '../messages/rows.js'
 import type { Message, SkippedRecipient } from '../types.js'
@@ -57,6 +58,12 @@ export async function storeSends(
   const limits = ctx.limiter?.session(tx, false)
   const writer = new SendWriter(ctx, tx)
   const written = new Map<string, MessageRow>()
+  /** Messages with remote recipients (made only when the remote-routing step routed some). */
+  let routed: { message: Message; remote: string[] }[] | undefined
+  /** Receipts back to the senders of messages from peers. */
+  let receipts: OutgoingReceipt[] | undefined
+  /** Local recipients of messages from peers, for the content hooks. */
+  let local: Map<number, readonly string[]> | undefined
   items.forEach((item, i) => {
     if (outcomes[i]) return
     const key = keyOf(item)
@@ -72,14 +79,73 @@ export async function storeSends(
       return
     }
     const to = judgement.to[i] ?? recipients[i]!
-    const { row, message } = writer.add(item, to, hashes[i]!, judgement.routes[i])
+    const remote = judgement.remote[i]
+    const { row, message } = writer.add(item, to, hashes[i]!, judgement.routes[i], remote)
     if (key !== null) written.set(key, row as MessageRow)
+    if (remote) {
+      const out = to.filter((a) => remote.has(a))
+      if (out.length > 0) (routed ??= []).push({ message, remote: out })
+    }
+    if (item.received) {
+      receipts ??= []
+      ;(local ??= new Map()).set(i, to)
+      receivedBack(tx, item, message, to, judgement.left[i], receipts)
+    }
     const skipped = judgement.skipped[i]
     outcomes[i] = skipped ? { status: 'created', message, skipped } : { status: 'created', message }
   })
   await writer.flush()
-  await runContentHooks(ctx, tx, items, outcomes)
+  if (routed) await enqueueMessages(ctx, tx, routed)
+  if (receipts) await enqueueReceipts(ctx, tx, receipts)
+  await runContentHooks(ctx, tx, items, outcomes, local)
   return outcomes
+}
+
+/**
+ * A message from a peer was stored for `to`: a `delivered` receipt for each goes back to the
+ * sender's engine, and a `failed` one (with a `delivery.refused` event here) for each local
+ * recipient a step left out (not registered, no consent).
+ */
+function receivedBack(
+  tx: WriteTx,
+  item: PreparedSend,
+  message: Message,
+  to: readonly string[],
+  left: Map<string, PigeonholeError> | undefined,
+  receipts: OutgoingReceipt[],
+): void {
+  const sender = item.from!
+  for (const owner of to) {
+    receipts.push({ messageId: message.id, owner, sender, status: 'delivered' })
+  }
+  if (!left) return
+  for (const [owner, error] of left) {
+    receipts.push({
+      messageId: message.id,
+      owner,
+      sender,
+      status: 'failed',
+      code: error.code,
+      message: error.message,
+    })
+    tx.emit(refusedEvent(error.code === 'recipient_not_found' ? null : owner, message.id, sender, owner, error))
+  }
+}
+
+/** The receiving side's record of a refused delivery (or of one refused recipient of it). */
+export function refusedEvent(
+  owner: string | null,
+  messageId: string,
+  from: string,
+  recipient: string,
+  error: { code: string; message: string },
+): NewEvent {
+  return {
+    type: 'delivery.refused',
+    owner,
+    messageId,
+    data: { from, recipient, code: error.code, message: error.message },
+  }
 }
 
 /**
@@ -120,6 +186,8 @@ export async function dryRunSends(
         if (!kept.has(recipient)) {
           return { recipient, outcome: 'refused', error: left?.get(recipient) }
         }
+        // A remote recipient's box is its engine's to choose: sent, not placed.
+        if (judgement.remote[i]?.has(recipient)) return { recipient, outcome: 'delivered' }
         return { recipient, outcome: 'delivered', box: routes?.get(recipient) ?? 'inbox' }
       }),
     }
@@ -207,7 +275,7 @@ async function judgeSends(ctx: EngineContext, tx: WriteTx, items: readonly Prepa
           })
     hashes[i] = hash
     // Before the key lookup: the keys of a removed sender answer no one.
-    if (item.from !== null && !accounts.has(item.from)) {
+    if (item.from !== null && !accounts.has(item.from) && !item.received) {
       outcomes[i] = { status: 'failed', error: noSender(item.from) }
       return
     }
@@ -251,6 +319,7 @@ async function runContentHooks(
   tx: WriteTx,
   items: readonly PreparedSend[],
   outcomes: readonly SendOutcome[],
+  local: Map<number, readonly string[]> | undefined,
 ): Promise<void> {
   let byType: Map<string, WrittenSend[]> | undefined
   outcomes.forEach((outcome, i) => {
@@ -260,7 +329,12 @@ async function runContentHooks(
     byType ??= new Map()
     const list = byType.get(type) ?? []
     byType.set(type, list)
-    list.push({ item: items[i]!, message: outcome.message })
+    const here = local?.get(i)
+    list.push(
+      here
+        ? { item: items[i]!, message: outcome.message, local: here }
+        : { item: items[i]!, message: outcome.message },
+    )
   })
   if (!byType) return
   for (const [type, sends] of byType) await ctx.contentHooks.get(type)!.written(ctx, tx, sends)

@@ -23,6 +23,11 @@ export interface PreparedSend {
   onConsentMissing?: 'reject' | 'skip'
   /** Set when the engine itself sends it: `requests` for a Response that accept/reject sends. */
   origin?: 'requests'
+  /**
+   * Set for a message a peer delivered (`from` is remote): it keeps its id and time, `to` is
+   * this engine's recipients of it, and `received.to` all of them (stored as the message's).
+   */
+  received?: { id: string; createdAt: number; to: string[] }
 }
 
 export type MessageRow = Parameters<typeof toMessage>[0]

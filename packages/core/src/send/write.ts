@@ -30,19 +30,24 @@ export class SendWriter {
     to: readonly string[],
     hash: string | null,
     routes: ReadonlyMap<string, string> | undefined,
+    remote?: ReadonlySet<string>,
   ): { row: Insertable<MessagesTable>; message: Message } {
     const tx = this.#tx
+    const received = item.received
+    // A message from a peer keeps its id, time and recipients; only its local ones get entries.
+    const created = received ? received.createdAt : tx.now
+    const all = received ? received.to : to
     const row: Insertable<MessagesTable> = {
-      id: this.#ctx.ids.next('msg'),
+      id: received ? received.id : this.#ctx.ids.next('msg'),
       sender: item.from,
-      recipients: JSON.stringify(to),
+      recipients: JSON.stringify(all),
       content: item.contentJson,
       content_type: contentType(item.content),
       attachments: JSON.stringify(item.attachments),
       thread_id: item.threadId,
       broadcast: 0,
-      created_at: tx.now,
-      updated_at: tx.now,
+      created_at: created,
+      updated_at: created,
       version: 1,
       idem_sender: item.from ?? '',
       idempotency_key: item.idempotencyKey,
@@ -50,18 +55,18 @@ export class SendWriter {
       retracted_at: null,
     }
     this.#messages.push(row)
-    this.#addEntries(row.id, item.from, to, routes)
+    this.#addEntries(row.id, received ? null : item.from, to, routes, remote, item.from)
     // Built from the input, not by parsing back the JSON just written (hot path).
     const message: Message = {
       id: row.id,
       from: item.from,
-      to: [...to],
+      to: [...all],
       content: item.content,
       attachments: item.attachments,
       threadId: item.threadId,
       broadcast: false,
-      createdAt: tx.now,
-      updatedAt: tx.now,
+      createdAt: created,
+      updatedAt: created,
       version: 1,
       idempotencyKey: item.idempotencyKey,
       retractedAt: null,
@@ -76,18 +81,21 @@ export class SendWriter {
     await insertRows(templates, this.#tx, 'box_entries', this.#entries, maxParameters)
   }
 
+  /** `sentBy`: the sender's entry, if it has one here (`from`: who it is from). */
   #addEntries(
     messageId: string,
-    from: string | null,
+    sentBy: string | null,
     to: readonly string[],
     routes: ReadonlyMap<string, string> | undefined,
+    remote: ReadonlySet<string> | undefined,
+    from: string | null,
   ): void {
     const tx = this.#tx
     const now = tx.now
     // Object literals of one shape (no spread): the rows are built once per recipient.
-    if (from !== null) {
+    if (sentBy !== null) {
       this.#entries.push({
-        owner: from,
+        owner: sentBy,
         message_id: messageId,
         role: 'sent',
         box: 'sent',
@@ -98,10 +106,12 @@ export class SendWriter {
         seen_at: now,
         deleted_at: null,
       })
-      tx.count(from, 'sent', 1, 0)
-      tx.emit({ type: 'message.sent', owner: from, messageId, role: 'sent', data: { to: [...to] } })
+      tx.count(sentBy, 'sent', 1, 0)
+      tx.emit({ type: 'message.sent', owner: sentBy, messageId, role: 'sent', data: { to: [...to] } })
     }
     for (const owner of to) {
+      // Remote recipients get theirs on their own engine (the outbox takes it there).
+      if (remote?.has(owner)) continue
       const box = routes?.get(owner) ?? 'inbox'
       this.#entries.push({
         owner,

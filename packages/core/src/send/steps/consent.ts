@@ -25,7 +25,8 @@ export const consentStep: SendPolicy = {
       if (exempt(engine, item)) continue
       let asked = false
       for (const to of item.to) {
-        if (to === item.from) continue
+        // A remote recipient's consent is its own engine's to check.
+        if (to === item.from || to.includes('@')) continue
         owners.add(to)
         asked = true
       }
@@ -47,9 +48,18 @@ export const consentStep: SendPolicy = {
     ),
 }
 
-/** Items consent does not judge: a broadcast (see the condition) and the protocol's Responses. */
+/**
+ * Items consent does not judge: a broadcast (see the condition) and the protocol's Responses
+ * (sent by accept/reject here, or received from a peer: request-content takes one only from
+ * the request's peer, for a request its recipient sent).
+ */
 function exempt(batch: EngineBatch, item: SendItem): boolean {
-  return item.broadcast || batch.prepared[item.index]?.origin === 'requests'
+  if (item.broadcast) return true
+  const prepared = batch.prepared[item.index]
+  return (
+    prepared?.origin === 'requests' ||
+    (prepared?.received !== undefined && item.content['@type'] === 'Response')
+  )
 }
 
 async function judgeItems(

@@ -2,6 +2,7 @@ import type { SendPolicy } from '../policy.js'
 import { accountsExist } from './accounts-exist.js'
 import { consentStep } from './consent.js'
 import { recipientCount } from './recipient-count.js'
+import { remoteRouting } from './remote-routing.js'
 import { requestContentStep } from './request-content.js'
 import { threadMembership } from './thread-membership.js'
 
@@ -16,4 +17,5 @@ export const builtinSteps: readonly SendPolicy[] = [
   accountsExist,
   consentStep,
   requestContentStep,
+  remoteRouting,
 ]

@@ -55,7 +55,8 @@ async function judgeProtocol(
   const keys: { owner: string; id: string }[] = []
   for (const p of parsed) {
     const id = p.kind === 'Request' ? p.content.id : p.content.requestId
-    keys.push({ owner: p.item.from!, id })
+    // A message from a peer: its sender's side is on the sender's engine.
+    if (!batch.prepared[p.item.index]?.received) keys.push({ owner: p.item.from!, id })
     for (const to of p.item.to) if (batch.accounts.has(to)) keys.push({ owner: to, id })
   }
   const rows = await findRequests(batch.ctx, batch.tx.db, keys)
@@ -78,6 +79,8 @@ function checkRequest(
   done: Set<string>,
 ): PigeonholeError | undefined {
   const from = item.from!
+  // A Request from a peer: its sender's engine checked the Draft; here only the recipients'.
+  if (batch.prepared[item.index]?.received) return idConflict(item, content, rows)
   const key = requestKey(from, content.id)
   const row = rows.get(key)
   if (row?.direction !== 'outgoing') {
@@ -119,6 +122,17 @@ function checkRequest(
       details,
     )
   }
+  const conflict = idConflict(item, content, rows)
+  if (conflict) return conflict
+  done.add(key)
+  return undefined
+}
+
+function idConflict(
+  item: SendItem,
+  content: RequestContent,
+  rows: Map<string, RequestRow>,
+): PigeonholeError | undefined {
   for (const to of item.to) {
     if (rows.has(requestKey(to, content.id))) {
       return new PigeonholeError(
@@ -128,7 +142,6 @@ function checkRequest(
       )
     }
   }
-  done.add(key)
   return undefined
 }
 
@@ -140,7 +153,8 @@ function checkResponse(
   done: Set<string>,
 ): PigeonholeError | undefined {
   const id = content.requestId
-  if (batch.prepared[item.index]?.origin !== 'requests') {
+  const prepared = batch.prepared[item.index]
+  if (prepared?.origin !== 'requests' && !prepared?.received) {
     return new PigeonholeError(
       'forbidden',
       'content: a Response is sent by requests.accept or requests.reject, not by messages.send',

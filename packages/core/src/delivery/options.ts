@@ -1,0 +1,48 @@
+/**
+ * `openPigeonhole({ delivery })`: how the outbox worker sends to remote peers. Every field has
+ * a documented default (see the transports section of the README).
+ */
+export interface DeliveryOptions {
+  /** The first retry's delay cap, in ms: attempt n waits a random time in [0, min(max, base·2^n)). Default 200. */
+  baseDelayMs: number
+  /** The largest retry delay, in ms. Default 60000. */
+  maxDelayMs: number
+  /** Deliveries per batch to one peer. Default 100. */
+  batchSize: number
+  /**
+   * Messages not yet confirmed delivered per remote recipient (receipts `pending`); a send that
+   * would pass it fails with `queue_full`. Default 10000.
+   */
+  maxPendingPerRecipient: number
+  /** How long a claimed outbox row is this instance's before another may send it, in ms. Default 60000. */
+  leaseMs: number
+  /** How often the worker looks for due rows when nothing woke it (other instances' rows, expired leases), in ms. Default 5000. */
+  pollIntervalMs: number
+  /** The jitter's random source, in [0, 1). Default `Math.random`; a seeded one replays a run. */
+  random: () => number
+}
+
+export const defaultDeliveryOptions: DeliveryOptions = {
+  baseDelayMs: 200,
+  maxDelayMs: 60_000,
+  batchSize: 100,
+  maxPendingPerRecipient: 10_000,
+  leaseMs: 60_000,
+  pollIntervalMs: 5_000,
+  random: Math.random,
+}
+
+/**
+ * The delay before retry number `attempt` (1 for the first retry): exponential backoff with
+ * full jitter (a random time below the capped exponential), at least `retryAfterMs` when the
+ * peer said when (429/503 `Retry-After`).
+ */
+export function retryDelay(
+  options: DeliveryOptions,
+  attempt: number,
+  retryAfterMs: number | undefined,
+): number {
+  const cap = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** Math.min(attempt - 1, 40))
+  const jittered = Math.floor(options.random() * cap)
+  return retryAfterMs === undefined ? jittered : Math.max(Math.ceil(retryAfterMs), jittered)
+}
