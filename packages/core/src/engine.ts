@@ -4,12 +4,21 @@ import { Accounts } from './accounts/accounts.js'
 import { Admin } from './admin/admin.js'
 import { Boxes } from './boxes/boxes.js'
 import { Consent } from './consent/consent.js'
+import { type DeliveryOptions, defaultDeliveryOptions } from './delivery/options.js'
+import { receiveBatch } from './delivery/receiver.js'
+import { DeliveryWorker } from './delivery/worker.js'
 import { readClock } from './engine/clock.js'
-import { defaultLimits, EngineContext, type Limits } from './engine/context.js'
+import {
+  type DeliveryContext,
+  defaultLimits,
+  EngineContext,
+  type Limits,
+} from './engine/context.js'
 import { systemClock, ulidIds } from './engine/ids.js'
 import { InFlight, tracked } from './engine/in-flight.js'
 import { migrateStore } from './engine/migrate-store.js'
 import { pigeonholeOptions } from './engine/options.js'
+import { PigeonholeError } from './errors.js'
 import { afterCommit } from './events/after-commit.js'
 import { EventHub } from './events/event-hub.js'
 import { EventPoller } from './events/event-poller.js'
@@ -27,6 +36,8 @@ import type { SendPolicy } from './send/policy.js'
 import { builtinSteps } from './send/steps/index.js'
 import type { Store } from './store-port.js'
 import { Threads } from './threads/threads.js'
+import { type EngineLink, engineLink } from './transport/link.js'
+import type { DeliveryReceiver, Transport } from './transport/port.js'
 import type {
   Clock,
   Difference,
@@ -34,6 +45,7 @@ import type {
   PigeonholeEvent,
   RemoteContentResolvers,
 } from './types.js'
+import { addressPartPattern } from './validation/common.js'
 import { parseInput } from './validation/parse.js'
 import { parseOptions } from './validation/parse-options.js'
 import { verify } from './verify/verify.js'
@@ -79,6 +91,15 @@ export interface PigeonholeOptions {
    * send's transaction after the built-in ones. Default: none.
    */
   policies?: SendPolicy[]
+  /**
+   * Delivery to other engines: addresses `bob@<other peer>` go through it (see the transports
+   * section of the README). The engine starts it on open and stops it on close. Its `peerId`
+   * is this engine's (`peerId`, if given too, must be the same). Default: none (remote
+   * addresses are `recipient_not_found`).
+   */
+  transport?: Transport
+  /** How the outbox worker delivers and retries; each field has a default (see `DeliveryOptions`). */
+  delivery?: Partial<DeliveryOptions>
   /** Messages whose content stays with the sender (see "Remote content" in the README). */
   remoteContent?: {
     /**
@@ -126,6 +147,31 @@ export interface Pigeonhole {
   close(): Promise<void>
 }
 
+/** This engine's peer id: the transport's, which `peerId` (if given) must equal; else `peerId` or 'local'. */
+function enginePeerId(
+  peerId: string | undefined,
+  transport: Transport | undefined,
+  where: string,
+): string {
+  if (!transport) return peerId ?? 'local'
+  const own = typeof transport.peerId === 'string' ? transport.peerId.toLowerCase() : ''
+  if (!addressPartPattern.test(own)) {
+    throw new PigeonholeError(
+      'invalid_input',
+      `${where}: transport: expected a peerId that is one address part, got ${JSON.stringify(transport.peerId)}`,
+      { field: 'transport.peerId', got: transport.peerId },
+    )
+  }
+  if (peerId !== undefined && peerId !== own) {
+    throw new PigeonholeError(
+      'invalid_input',
+      `${where}: peerId: expected the transport's peer id "${own}", got "${peerId}"`,
+      { field: 'peerId', expected: own, got: peerId },
+    )
+  }
+  return own
+}
+
 /**
  * Opens an engine on a store: checks the options (unknown keys, types, the clock's time), runs
  * migrations, then returns the facades.
@@ -134,8 +180,16 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
   const where = 'openPigeonhole'
   const parsed = parseOptions(pigeonholeOptions, options, where)
   const { store } = parsed
+  const transport = parsed.transport as Transport | undefined
+  const peerId = enginePeerId(parsed.peerId, transport, where)
   const limits = { ...defaultLimits, ...parsed.limits }
   const clock = parsed.clock ?? systemClock
+  let worker: DeliveryWorker | undefined
+  const delivery: DeliveryContext | undefined = transport && {
+    transport,
+    options: { ...defaultDeliveryOptions, ...parsed.delivery },
+    wake: () => worker?.wake(),
+  }
   // A clock that gives no usable time fails here, not at the first write.
   readClock(clock, where)
   await migrateStore(store)
@@ -153,7 +207,7 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     ids: parsed.ids ?? ulidIds(clock),
     limits,
     hub,
-    peerId: parsed.peerId ?? 'local',
+    peerId,
     afterCommit: afterCommit(store, hub, poller),
     policies: [...builtinSteps, ...(parsed.policies ?? [])],
     requests: requestConfig(parsed.requests?.processors, parsed.requests?.deciders),
@@ -161,9 +215,11 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     remoteContent: new RemoteConfig(
       parsed.remoteContent?.resolvers,
       parsed.remoteContent?.timeoutMs,
-      parsed.peerId ?? 'local',
+      peerId,
     ),
+    ...(delivery && { delivery }),
   })
+  worker = delivery && new DeliveryWorker(ctx, delivery.options, delivery.options.onError)
   const requests = new Requests(ctx)
   // What a subscriber throws goes here, never to RxJS's rethrow that kills the process.
   const report = parsed.onSubscriberError ?? logSubscriberError
@@ -174,6 +230,15 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     () => inFlight.run(() => requests.expireDue()),
     parsed.requests?.sweepIntervalMs ?? 60_000,
   )
+  if (transport && worker) {
+    const w = worker
+    const link: EngineLink = { idle: () => w.idle(), wake: w.wake }
+    const receiver: DeliveryReceiver = (from, batch) =>
+      inFlight.run(() => receiveBatch(ctx, from, batch))
+    await transport.start(Object.assign(receiver, { [engineLink]: link }))
+    // Rows left by an earlier run (closed or crashed with deliveries waiting) go now.
+    w.wake()
+  }
   return {
     accounts: tracked(new Accounts(ctx), inFlight),
     messages: tracked(new Messages(ctx), inFlight),
@@ -202,6 +267,11 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     close: () => {
       closing ??= (async () => {
         sweep.stop()
+        if (transport && worker) {
+          // The batch in flight finishes (its answer recorded); what waits stays for the next open.
+          await worker.stop()
+          await transport.stop()
+        }
         await inFlight.close()
         ctx.markClosed()
         await stopListening?.()

@@ -9,6 +9,7 @@ export type {
   ConsentFeedInput,
 } from './consent/schemas.js'
 export type { Database } from './db/schema.js'
+export type { DeliveryOptions } from './delivery/options.js'
 export type { Limits } from './engine/context.js'
 export { systemClock, ulidIds } from './engine/ids.js'
 export { openPigeonhole, type Pigeonhole, type PigeonholeOptions } from './engine.js'
@@ -71,6 +72,13 @@ export type {
 } from './store-port.js'
 export type { CloseThreadInput, CreateThreadInput, ListThreadsInput } from './threads/schemas.js'
 export type { Threads } from './threads/threads.js'
+export {
+  type DeliverHook,
+  MemoryNetwork,
+  type MemoryNetworkOptions,
+  memoryNetwork,
+  type SettleOptions,
+} from './transport/memory-network.js'
 export {
   type DeliveredFile,
   type Delivery,

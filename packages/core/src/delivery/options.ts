@@ -20,6 +20,8 @@ export interface DeliveryOptions {
   pollIntervalMs: number
   /** The jitter's random source, in [0, 1). Default `Math.random`; a seeded one replays a run. */
   random: () => number
+  /** Gets what the worker could not do (a store error while claiming, ...); it tries again later. Default: console.error. */
+  onError: (error: unknown) => void
 }
 
 export const defaultDeliveryOptions: DeliveryOptions = {
@@ -30,6 +32,7 @@ export const defaultDeliveryOptions: DeliveryOptions = {
   leaseMs: 60_000,
   pollIntervalMs: 5_000,
   random: Math.random,
+  onError: (error) => console.error('pigeonhole: delivery:', error),
 }
 
 /**

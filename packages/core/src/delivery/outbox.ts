@@ -3,9 +3,9 @@ import type { OutboxTable, RemoteReceiptsTable } from '../db/schema.js'
 import type { EngineContext } from '../engine/context.js'
 import { insertRows } from '../engine/insert-rows.js'
 import type { WriteTx } from '../engine/write-tx.js'
+import type { MessageDelivery, ReceiptDelivery } from '../transport/port.js'
 import type { Message } from '../types.js'
 import { chunk } from '../util/chunk.js'
-import type { MessageDelivery, ReceiptDelivery } from '../transport/port.js'
 
 /** The peer of a remote address (`bob@other` → `other`); remote addresses always have one. */
 export function peerOf(address: string): string {

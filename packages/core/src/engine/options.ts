@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { RequestDecider, RequestItemProcessor } from '../requests/types.js'
 import type { SendPolicy } from '../send/policy.js'
 import type { Store } from '../store-port.js'
+import type { Transport } from '../transport/port.js'
 import type { Clock, IdGenerator, RemoteContentResolvers } from '../types.js'
 import { addressPart, addressPattern } from '../validation/common.js'
 import {
@@ -154,6 +155,25 @@ export const pigeonholeOptions = z.strictObject({
     .strictObject({
       resolvers: remoteResolvers.optional(),
       timeoutMs: integerOption(1, 600_000).optional(),
+    })
+    .optional(),
+  /** Delivery to other engines (see the transports section of the README). */
+  transport: withMethods<Transport>(
+    'a transport such as memoryNetwork().transport(peerId)',
+    'start',
+    'deliver',
+    'stop',
+  ).optional(),
+  delivery: z
+    .strictObject({
+      baseDelayMs: integerOption(0, 86_400_000).optional(),
+      maxDelayMs: integerOption(0, 86_400_000).optional(),
+      batchSize: integerOption(1, 10_000).optional(),
+      maxPendingPerRecipient: integerOption(1).optional(),
+      leaseMs: integerOption(1, 86_400_000).optional(),
+      pollIntervalMs: integerOption(1, 86_400_000).optional(),
+      random: functionOption<() => number>().optional(),
+      onError: functionOption<(error: unknown) => void>().optional(),
     })
     .optional(),
   /** Called when an `events$` subscriber throws (see the events section of the README). */

@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, type Kysely, type SelectQueryBuilder, sql } from 'kysely'
 import type { Dialect } from '../db/dialect.js'
 import type { Database } from '../db/schema.js'
+import { remoteReads } from '../delivery/reads.js'
 import type { EngineContext } from '../engine/context.js'
 import { lockRows } from '../engine/row-locks.js'
 import type { WriteTx } from '../engine/write-tx.js'
@@ -64,6 +65,7 @@ async function markChunk(ctx: EngineContext, tx: WriteTx, mark: BoxMark, range: 
   const rows =
     ids.length === 0 ? [] : await markRowsQuery(tx.db, dialect, mark, ids, tx.now).execute()
   recordMarks(tx, mark.owner, mark.read, rows)
+  if (mark.read && ctx.delivery && rows.length > 0) await remoteReads(ctx, tx, mark.owner, rows)
   return { changed: rows.length, end: chunk[chunk.length - 1], full: chunk.length === size }
 }
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { requireAccount } from '../accounts/lookup.js'
 import { requireBox } from '../boxes/require-box.js'
 import type { Database } from '../db/schema.js'
+import { remoteReads } from '../delivery/reads.js'
 import type { EngineContext } from '../engine/context.js'
 import { lockRows } from '../engine/row-locks.js'
 import type { WriteTx } from '../engine/write-tx.js'
@@ -37,7 +38,7 @@ export async function mark(
     const ids = parsed.ids
     return ctx.write(async (tx) => {
       await requireLive(ctx, tx.db, owner, ids, where)
-      return { changed: await markRows(tx, owner, read, ids) }
+      return { changed: await markRows(ctx, tx, owner, read, ids) }
     }, where)
   }
   const box = parsed.box!
@@ -47,6 +48,7 @@ export async function mark(
 
 /** Marks the owner's live entries of these messages that are not yet in the asked state. */
 async function markRows(
+  ctx: EngineContext,
   tx: WriteTx,
   owner: string,
   read: boolean,
@@ -62,6 +64,8 @@ async function markRows(
     .returning(['message_id', 'role', 'box', 'version'])
     .execute()
   recordMarks(tx, owner, read, changed)
+  // Read receipts to remote senders: only with a transport.
+  if (read && ctx.delivery && changed.length > 0) await remoteReads(ctx, tx, owner, changed)
   return changed.length
 }
 

@@ -67,11 +67,33 @@ export async function receiptsOf(
     .where('role', '=', 'received')
     .orderBy('owner')
     .execute()
-  return rows.map((r) => ({
+  const local: Receipt[] = rows.map((r) => ({
     recipient: r.owner,
     deliveredAt: Number(r.created_at),
     readAt: r.seen_at === null ? null : Number(r.seen_at),
   }))
+  const remote = await db
+    .selectFrom('remote_receipts')
+    .selectAll()
+    .where('message_id', '=', id)
+    .orderBy('recipient')
+    .execute()
+  if (remote.length === 0) return local
+  const all = [
+    ...local,
+    ...remote.map((r): Receipt => {
+      const status = r.status as NonNullable<Receipt['status']>
+      return {
+        recipient: r.recipient,
+        deliveredAt: r.delivered_at === null ? null : Number(r.delivered_at),
+        readAt: r.read_at === null ? null : Number(r.read_at),
+        status,
+        ...(r.code !== null && { code: r.code }),
+        ...(r.message !== null && { message: r.message }),
+      }
+    }),
+  ]
+  return all.sort((a, b) => (a.recipient < b.recipient ? -1 : a.recipient > b.recipient ? 1 : 0))
 }
 
 function noMessage(id: string, where: string): PigeonholeError {

@@ -1,6 +1,6 @@
+import { enqueueMessages, enqueueReceipts, type OutgoingReceipt } from '../delivery/outbox.js'
 import type { EngineContext } from '../engine/context.js'
 import type { NewEvent, WriteTx } from '../engine/write-tx.js'
-import { enqueueMessages, enqueueReceipts, type OutgoingReceipt } from '../delivery/outbox.js'
 import { PigeonholeError } from '../errors.js'
 import { toMessage } from '../messages/rows.js'
 import type { Message, SkippedRecipient } from '../types.js'
@@ -128,7 +128,15 @@ function receivedBack(
       code: error.code,
       message: error.message,
     })
-    tx.emit(refusedEvent(error.code === 'recipient_not_found' ? null : owner, message.id, sender, owner, error))
+    tx.emit(
+      refusedEvent(
+        error.code === 'recipient_not_found' ? null : owner,
+        message.id,
+        sender,
+        owner,
+        error,
+      ),
+    )
   }
 }
 

@@ -107,7 +107,13 @@ export class SendWriter {
         deleted_at: null,
       })
       tx.count(sentBy, 'sent', 1, 0)
-      tx.emit({ type: 'message.sent', owner: sentBy, messageId, role: 'sent', data: { to: [...to] } })
+      tx.emit({
+        type: 'message.sent',
+        owner: sentBy,
+        messageId,
+        role: 'sent',
+        data: { to: [...to] },
+      })
     }
     for (const owner of to) {
       // Remote recipients get theirs on their own engine (the outbox takes it there).

@@ -1,8 +1,10 @@
 /**
  * How an engine cooperates with a transport that wants to know about it (the memory network's
- * `settle()`): not part of the public `Transport` interface. A transport that has a method
- * under this symbol gets the engine's link when the engine starts it, and `undefined` when it
- * closes. Internal; `memoryNetwork()` uses it.
+ * `settle()`), outside the public `Transport` interface: the receiver the engine passes to
+ * `transport.start(receiver)` carries the engine's link under this symbol, so a transport
+ * wrapped by another (a test's flaky wrapper, a fault injector) still gets it when the
+ * wrapper passes the receiver on. A transport unlinks on `stop()`. Internal; `memoryNetwork()`
+ * uses it.
  */
 export const engineLink: unique symbol = Symbol.for('pigeonhole.engineLink')
 
@@ -13,6 +15,7 @@ export interface EngineLink {
   wake(): void
 }
 
-export interface LinkedTransport {
-  [engineLink]?(link: EngineLink | undefined): void
+/** The link of the engine that gave `receiver`, if it carries one. */
+export function linkOf(receiver: unknown): EngineLink | undefined {
+  return (receiver as { [engineLink]?: EngineLink } | undefined)?.[engineLink]
 }

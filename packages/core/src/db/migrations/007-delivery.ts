@@ -28,11 +28,7 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('last_error', 'text')
     .execute()
   // The worker reads rows oldest first: per (pair, peer), the oldest is the head.
-  await db.schema
-    .createIndex('outbox_order')
-    .on('outbox')
-    .columns(['created_at', 'id'])
-    .execute()
+  await db.schema.createIndex('outbox_order').on('outbox').columns(['created_at', 'id']).execute()
   await db.schema
     .createTable('remote_receipts')
     .addColumn('message_id', 'text', (c) => c.notNull())

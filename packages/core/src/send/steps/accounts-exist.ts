@@ -16,7 +16,9 @@ export const accountsExist: SendPolicy = {
     const remoteOk = engine.ctx.delivery !== undefined
     for (const item of batch.items) {
       if (item.to.every((a) => batch.accounts.has(a) || (remoteOk && a.includes('@')))) continue
-      const missing = item.to.filter((a) => !batch.accounts.has(a) && !(remoteOk && a.includes('@')))
+      const missing = item.to.filter(
+        (a) => !batch.accounts.has(a) && !(remoteOk && a.includes('@')),
+      )
       const error = new PigeonholeError(
         'recipient_not_found',
         `to: ${missing.map((a) => `"${a}"`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not registered${missing.some((a) => a.includes('@')) ? ' (remote addresses need a transport)' : ''}${engine.prepared[item.index]?.received ? '' : '; nothing was sent'}`,

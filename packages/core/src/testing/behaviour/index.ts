@@ -13,6 +13,7 @@ import { describeConsentSend } from './consent-send.js'
 import { describeContent } from './content.js'
 import { describeContentRoundTrip } from './content-round-trip.js'
 import { describeCursorBinding } from './cursor-binding.js'
+import { describeDelivery } from './delivery.js'
 import { describeDryRun } from './dry-run.js'
 import { describeErrorFields } from './error-fields.js'
 import { describeErrors } from './errors.js'
@@ -66,6 +67,7 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeUpdateRetract(options)
     describeReceipts(options)
     describeRemoteContent(options)
+    describeDelivery(options)
     describeAccess(options)
     describeVersions(options)
     describeIdempotency(options)

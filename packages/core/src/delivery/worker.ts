@@ -1,0 +1,273 @@
+import { randomUUID } from 'node:crypto'
+import type { Selectable } from 'kysely'
+import { sql } from 'kysely'
+import type { OutboxTable } from '../db/schema.js'
+import type { EngineContext } from '../engine/context.js'
+import type { WriteTx } from '../engine/write-tx.js'
+import { type Delivery, type DeliveryAck, TransportError } from '../transport/port.js'
+import { chunk } from '../util/chunk.js'
+import { Coalescer } from '../util/coalescer.js'
+import { type DeliveryOptions, retryDelay } from './options.js'
+import { failReceipts } from './receipts.js'
+
+type OutboxRow = Selectable<OutboxTable>
+
+/** Rows read per pass to find the due heads of the (pair, peer) queues. */
+const scanLimit = 1000
+/** A key of one ordered queue: the local address and the peer. */
+const queueKey = (row: OutboxRow) => `${row.pair}\u0000${row.peer}`
+
+/**
+ * The delivery worker of one engine instance: takes due outbox rows, oldest first, keeping
+ * order per (pair, peer) queue (a queue's next row waits until the one before it was
+ * acknowledged or failed for good), sends them to their peer in batches, and on the peer's
+ * answer deletes them (accepted, duplicate) or fails them (refused: receipts `failed`,
+ * `delivery.failed`); a batch that got no answer is retried with backoff and full jitter.
+ * Wakes on new rows (after their commit), on a timer (unref'd: it never keeps the process
+ * alive) and when asked (`wake`). Several instances on one database (PostgreSQL) claim rows
+ * with a lease (`claimed_by`, `claimed_until`), taken under an advisory lock so that a queue's
+ * rows are claimed by one instance at a time.
+ */
+export class DeliveryWorker {
+  readonly #ctx: EngineContext
+  readonly #options: DeliveryOptions
+  readonly #report: (error: unknown) => void
+  /** This instance's name in `claimed_by`. */
+  readonly #me = `ins_${randomUUID()}`
+  readonly #passes = new Coalescer(() => this.#pass())
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #stopped = false
+
+  constructor(ctx: EngineContext, options: DeliveryOptions, report: (error: unknown) => void) {
+    this.#ctx = ctx
+    this.#options = options
+    this.#report = report
+  }
+
+  /** Asks for a pass now (coalesced with one running). */
+  readonly wake = (): void => {
+    if (!this.#stopped) void this.#passes.request()
+  }
+
+  /** True when no pass is running and the outbox is empty. */
+  async idle(): Promise<boolean> {
+    await this.#passes.idle()
+    const row = await this.#ctx.db.selectFrom('outbox').select('id').limit(1).executeTakeFirst()
+    return row === undefined
+  }
+
+  /** No more passes; resolves once the one running (and its batch in flight) is done. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    if (this.#timer) clearTimeout(this.#timer)
+    await this.#passes.idle()
+  }
+
+  async #pass(): Promise<void> {
+    if (this.#stopped) return
+    try {
+      // Until nothing is due: a batch's answer may make the next rows of its queues heads.
+      for (let round = 0; round < 100 && !this.#stopped; round++) {
+        const claimed = await this.#claim()
+        if (claimed.size === 0) break
+        await Promise.all([...claimed].map(([peer, rows]) => this.#send(peer, rows)))
+      }
+    } catch (error) {
+      this.#report(error)
+    }
+    if (!this.#stopped) await this.#schedule()
+  }
+
+  /** The next pass: at the earliest due row, at most `pollIntervalMs` from now. */
+  async #schedule(): Promise<void> {
+    let delay = this.#options.pollIntervalMs
+    try {
+      const next = await this.#ctx.db
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.min('due_at').as('due'))
+        .executeTakeFirst()
+      if (next?.due !== null && next?.due !== undefined) {
+        delay = Math.max(0, Math.min(delay, Number(next.due) - this.#ctx.clock.now()))
+      }
+    } catch (error) {
+      if (this.#stopped) return
+      this.#report(error)
+    }
+    if (this.#stopped) return
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = setTimeout(this.wake, delay)
+    this.#timer.unref?.()
+  }
+
+  /** Claims the due heads of the queues (and the rows behind them), per peer up to a batch. */
+  async #claim(): Promise<Map<string, OutboxRow[]>> {
+    const ctx = this.#ctx
+    return ctx.write(async (tx) => {
+      // Claims are taken one instance at a time: a queue's head and the rows behind it go to
+      // one instance, never split (the lock ends with the transaction).
+      if (ctx.store.dialect === 'postgres') {
+        await sql`select pg_advisory_xact_lock(${outboxLockKey})`.execute(tx.db)
+      }
+      const rows = await tx.db
+        .selectFrom('outbox')
+        .selectAll()
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(scanLimit)
+        .execute()
+      const now = tx.now
+      const decided = new Map<string, boolean>()
+      const byPeer = new Map<string, OutboxRow[]>()
+      for (const row of rows) {
+        const key = queueKey(row)
+        let take = decided.get(key)
+        if (take === undefined) {
+          const leased =
+            row.claimed_until !== null &&
+            Number(row.claimed_until) > now &&
+            row.claimed_by !== this.#me
+          take = !leased && Number(row.due_at) <= now
+          decided.set(key, take)
+        }
+        if (!take) continue
+        const batch = byPeer.get(row.peer) ?? []
+        if (batch.length >= this.#options.batchSize) {
+          // The queue's rows past the batch wait for the next round.
+          continue
+        }
+        byPeer.set(row.peer, batch)
+        batch.push(row)
+      }
+      const ids = [...byPeer.values()].flat().map((r) => r.id)
+      for (const part of chunk(ids, ctx.maxParameters - 2)) {
+        await tx.db
+          .updateTable('outbox')
+          .set({ claimed_by: this.#me, claimed_until: now + this.#options.leaseMs })
+          .where('id', 'in', part)
+          .execute()
+      }
+      return byPeer
+    }, 'delivery')
+  }
+
+  /** Sends one peer's batch and records the answer. */
+  async #send(peer: string, rows: OutboxRow[]): Promise<void> {
+    const batch = rows.map((r) => ({ ...JSON.parse(r.payload), id: r.id }) as Delivery)
+    let acks: DeliveryAck[]
+    try {
+      acks = await this.#ctx.delivery!.transport.deliver(peer, batch)
+    } catch (error) {
+      const transport = error instanceof TransportError ? error : undefined
+      if (transport && !transport.retryable) {
+        await this.#settle(
+          rows,
+          new Map(
+            rows.map((r) => [
+              r.id,
+              {
+                id: r.id,
+                status: 'refused',
+                code: 'undeliverable',
+                message: `the transport gave up on peer "${peer}": ${transport.message}`,
+              },
+            ]),
+          ),
+        )
+        return
+      }
+      await this.#retry(rows, error, transport?.retryAfterMs)
+      return
+    }
+    const byId = new Map<string, DeliveryAck>()
+    for (const ack of Array.isArray(acks) ? acks : []) {
+      if (ack && typeof ack.id === 'string') byId.set(ack.id, ack)
+    }
+    await this.#settle(rows, byId)
+  }
+
+  /** The peer answered: rows it acknowledged are done; those it did not answer are retried. */
+  async #settle(rows: OutboxRow[], acks: Map<string, DeliveryAck>): Promise<void> {
+    const done: OutboxRow[] = []
+    const again: OutboxRow[] = []
+    const unanswered = new Set<string>()
+    for (const row of rows) {
+      const ack = acks.get(row.id)
+      // Order per queue: once a row is unanswered, the rows behind it in its queue wait too.
+      if (!ack || unanswered.has(queueKey(row))) {
+        unanswered.add(queueKey(row))
+        again.push(row)
+      } else {
+        done.push(row)
+      }
+    }
+    await this.#ctx.write(async (tx) => {
+      for (const part of chunk(
+        done.map((r) => r.id),
+        this.#ctx.maxParameters,
+      )) {
+        await tx.db.deleteFrom('outbox').where('id', 'in', part).execute()
+      }
+      for (const row of done) {
+        const ack = acks.get(row.id)!
+        if (ack.status === 'refused' && row.kind === 'message')
+          await refused(this.#ctx, tx, row, ack)
+      }
+      if (again.length > 0)
+        await this.#backOff(tx, again, 'the peer did not answer for it', undefined)
+    }, 'delivery')
+  }
+
+  async #retry(rows: OutboxRow[], error: unknown, retryAfterMs: number | undefined): Promise<void> {
+    const why = error instanceof Error ? error.message : String(error)
+    await this.#ctx.write((tx) => this.#backOff(tx, rows, why, retryAfterMs), 'delivery')
+  }
+
+  /** Attempts + 1, due after the backoff (or Retry-After), unclaimed. */
+  async #backOff(
+    tx: WriteTx,
+    rows: OutboxRow[],
+    why: string,
+    retryAfterMs: number | undefined,
+  ): Promise<void> {
+    // One due time per queue, from its head's attempts: the queue stays in order.
+    const dueByQueue = new Map<string, number>()
+    for (const row of rows) {
+      const key = queueKey(row)
+      if (!dueByQueue.has(key)) {
+        dueByQueue.set(
+          key,
+          tx.now + retryDelay(this.#options, Number(row.attempts) + 1, retryAfterMs),
+        )
+      }
+      await tx.db
+        .updateTable('outbox')
+        .set({
+          attempts: Number(row.attempts) + 1,
+          due_at: dueByQueue.get(key)!,
+          claimed_by: null,
+          claimed_until: null,
+          last_error: why.slice(0, 1000),
+        })
+        .where('id', '=', row.id)
+        .execute()
+    }
+  }
+}
+
+/** Any 64-bit number, the same in every instance: the advisory lock of outbox claims. */
+const outboxLockKey = 7_013_013_013
+
+/** A message delivery refused for good: its recipients there failed, and the sender is told. */
+async function refused(
+  ctx: EngineContext,
+  tx: WriteTx,
+  row: OutboxRow,
+  ack: DeliveryAck,
+): Promise<void> {
+  const delivery = JSON.parse(row.payload) as { message: { for: string[] } }
+  const recipients = delivery.message.for.map((name) => `${name}@${row.peer}`)
+  await failReceipts(ctx, tx, row.message_id, recipients, {
+    code: ack.code ?? 'refused',
+    message: ack.message ?? `peer "${row.peer}" refused the message`,
+  })
+}
