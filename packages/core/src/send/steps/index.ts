@@ -1,5 +1,6 @@
 import type { SendPolicy } from '../policy.js'
 import { accountsExist } from './accounts-exist.js'
+import { attachmentsStep } from './attachments.js'
 import { consentStep } from './consent.js'
 import { recipientCount } from './recipient-count.js'
 import { requestContentStep } from './request-content.js'
@@ -16,4 +17,5 @@ export const builtinSteps: readonly SendPolicy[] = [
   accountsExist,
   consentStep,
   requestContentStep,
+  attachmentsStep,
 ]
