@@ -190,7 +190,7 @@ export function peerApp(endpoint: PeerEndpoint): OpenAPIHono<Env> {
   })
   app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such endpoint' } }, 404))
 
-  app.use(deliveriesPath, authenticate(endpoint))
+  app.on('POST', deliveriesPath, authenticate(endpoint))
   app.openapi(deliveriesRoute, async (c) => {
     const peer = c.get('peer')
     const { from, deliveries } = c.req.valid('json')

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import type { Delivery, DeliveryAck } from '@pigeonhole/core'
+import type { Delivery, DeliveryAck, Json } from '@pigeonhole/core'
 
 /**
  * The wire bodies of the peer endpoint, as zod schemas: the endpoint validates with them and
@@ -16,7 +16,20 @@ export const peerIdPattern = /^[\x21-\x3f\x41-\x7e]{1,255}$/
 export const PeerId = z.string().regex(peerIdPattern).openapi({ example: 'other' })
 
 const Id = z.string().min(1).max(1024)
-const JsonValue = z.json().openapi({ description: 'any JSON value' })
+// Not z.json(): its recursion has no name, and the OpenAPI generator recurses into it forever.
+// Named, the recursion is a $ref.
+const JsonValue: z.ZodType<Json> = z
+  .lazy(() =>
+    z.union([
+      z.string(),
+      z.number(),
+      z.boolean(),
+      z.null(),
+      z.array(JsonValue),
+      z.record(z.string(), JsonValue),
+    ]),
+  )
+  .openapi('JsonValue', { description: 'any JSON value' })
 const JsonObject = z.record(z.string(), JsonValue)
 
 export const DeliveredFileSchema = z
