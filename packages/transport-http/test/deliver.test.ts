@@ -83,8 +83,8 @@ test('acks come back as the receiver gave them: duplicate, refused with code and
 test('a batch with attachments arrives byte for byte', async () => {
   const { a, atB } = await pair()
   const chunk = Buffer.alloc(200_000, 7).toString('base64url')
-  const withFile: Delivery = {
-    kind: 'message',
+  const withFile = {
+    kind: 'message' as const,
     id: 'f1',
     message: {
       id: 'msg_f1',
@@ -111,10 +111,11 @@ test('a batch with attachments arrives byte for byte', async () => {
   }
   await a.deliver('b', [withFile])
   // JSON has no undefined: the field is left out on the wire.
-  const { '@type': _, ...content } = (withFile as { message: { content: object } }).message.content
-  expect(atB.calls[0]!.batch[0]).toEqual({
+  const { '@type': _, ...content } = withFile.message.content
+  expect(Object.keys(content)).toEqual(['subject', 'text'])
+  expect(atB.calls[0]!.batch[0]).toStrictEqual({
     ...withFile,
-    message: { ...(withFile as { message: object }).message, content },
+    message: { ...withFile.message, content },
   })
 })
 
