@@ -35,9 +35,55 @@ export function httpTransport(options: HttpTransportOptions): HttpTransport {
   let bound: { host: string; port: number } | undefined
   let stopped = false
   let stopping = false
+  let starting = false
   // Aborted by stop: deliveries in flight, and request bodies still being read.
   let lifetime = new AbortController()
   const receiving = new Set<Promise<unknown>>()
+
+  let stopPromise: Promise<void> | undefined
+
+  /** Stops sending and taking deliveries; resolves once no receiver call is in progress. */
+  const stopNow = async (): Promise<void> => {
+    if (stopped) return
+    stopping = true
+    lifetime.abort(new Error('the transport stopped'))
+    const s = server
+    server = undefined
+    if (s) {
+      const closed = new Promise<void>((resolve) => s.close(() => resolve()))
+      if ('closeIdleConnections' in s) s.closeIdleConnections()
+      // Receiver calls in progress finish and answer; then every connection is closed.
+      await Promise.allSettled([...receiving])
+      if ('closeAllConnections' in s) s.closeAllConnections()
+      await closed
+    }
+    stopped = true
+  }
+
+  /** A new server for `receiver`, listening; a new lifetime for what it starts. */
+  const listen = async (receiver: DeliveryReceiver): Promise<Server> => {
+    stopped = false
+    stopping = false
+    lifetime = new AbortController()
+    const app = peerApp({
+      options: o,
+      receiver,
+      replay,
+      stopping: () => stopping,
+      track,
+      signal: lifetime.signal,
+    })
+    const s = createAdaptorServer({ fetch: app.fetch })
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject)
+      s.listen(o.port, o.host, () => {
+        s.off('error', reject)
+        resolve()
+      })
+    })
+    bound = { host: o.host, port: (s.address() as AddressInfo).port }
+    return s
+  }
 
   const track = <T>(work: Promise<T>): Promise<T> => {
     receiving.add(work)
@@ -50,29 +96,14 @@ export function httpTransport(options: HttpTransportOptions): HttpTransport {
     peerId: o.peerId,
 
     async start(receiver: DeliveryReceiver): Promise<void> {
-      if (server) throw new Error('httpTransport: already started')
-      stopped = false
-      stopping = false
-      lifetime = new AbortController()
-      const app = peerApp({
-        options: o,
-        receiver,
-        replay,
-        stopping: () => stopping,
-        track,
-        signal: lifetime.signal,
-      })
-      const s = createAdaptorServer({ fetch: app.fetch })
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject)
-        s.listen(o.port, o.host, () => {
-          s.off('error', reject)
-          resolve()
-        })
-      })
-      const address = s.address() as AddressInfo
-      server = s
-      bound = { host: o.host, port: address.port }
+      if (server || starting) throw new Error('httpTransport: already started')
+      starting = true
+      try {
+        if (stopPromise) await stopPromise
+        server = await listen(receiver)
+      } finally {
+        starting = false
+      }
     },
 
     async deliver(peer: string, batch: readonly Delivery[]): Promise<DeliveryAck[]> {
@@ -82,21 +113,11 @@ export function httpTransport(options: HttpTransportOptions): HttpTransport {
       return deliverTo(o, peer, batch, lifetime.signal)
     },
 
-    async stop(): Promise<void> {
-      if (stopped) return
-      stopping = true
-      lifetime.abort(new Error('the transport stopped'))
-      const s = server
-      server = undefined
-      if (s) {
-        const closed = new Promise<void>((resolve) => s.close(() => resolve()))
-        if ('closeIdleConnections' in s) s.closeIdleConnections()
-        // Receiver calls in progress finish and answer; then every connection is closed.
-        await Promise.allSettled([...receiving])
-        if ('closeAllConnections' in s) s.closeAllConnections()
-        await closed
-      }
-      stopped = true
+    stop(): Promise<void> {
+      stopPromise ??= stopNow().finally(() => {
+        stopPromise = undefined
+      })
+      return stopPromise
     },
 
     address() {

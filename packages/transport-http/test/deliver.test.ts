@@ -419,3 +419,17 @@ test('options are checked: unknown keys, short secrets, bad URLs, bad peer ids',
   refused({ ...base, listen: { port: 70_000 } }, /port/)
   refused({ ...base, maxBodyBytes: 10 }, /maxBodyBytes/)
 })
+
+test('stop is idempotent (twice at once, or before start); start waits for a stop under way', async () => {
+  const never = transport('n')
+  await never.stop()
+  await transportError(never.deliver('b', [message('d1')]))
+  const b = transport('b')
+  await b.start(recordingReceiver())
+  await Promise.all([b.stop(), b.stop()])
+  const stopping = b.stop()
+  await b.start(recordingReceiver())
+  await stopping
+  const a = transport('a', { b })
+  expect(await a.deliver('b', [message('d1')])).toEqual([{ id: 'd1', status: 'accepted' }])
+})
