@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import {
@@ -37,7 +38,7 @@ export function httpTransport(options: HttpTransportOptions): HttpTransport {
   let stopping = false
   let starting = false
   // Aborted by stop: deliveries in flight, and request bodies still being read.
-  let lifetime = new AbortController()
+  let lifetime = newLifetime()
   const receiving = new Set<Promise<unknown>>()
 
   let stopPromise: Promise<void> | undefined
@@ -64,7 +65,7 @@ export function httpTransport(options: HttpTransportOptions): HttpTransport {
   const listen = async (receiver: DeliveryReceiver): Promise<Server> => {
     stopped = false
     stopping = false
-    lifetime = new AbortController()
+    lifetime = newLifetime()
     const app = peerApp({
       options: o,
       receiver,
@@ -131,4 +132,14 @@ export function httpTransport(options: HttpTransportOptions): HttpTransport {
       return `http://${host}:${bound.port}`
     },
   }
+}
+
+/**
+ * The signal stop aborts. Each delivery and each request body in flight listens to it, so it
+ * may have many listeners at once: no warning past Node's default of 10.
+ */
+function newLifetime(): AbortController {
+  const controller = new AbortController()
+  setMaxListeners(0, controller.signal)
+  return controller
 }

@@ -433,3 +433,21 @@ test('stop is idempotent (twice at once, or before start); start waits for a sto
   const a = transport('a', { b })
   expect(await a.deliver('b', [message('d1')])).toEqual([{ id: 'd1', status: 'accepted' }])
 })
+
+test('many deliveries at once: all acked, no listener warning', async () => {
+  const warnings: Error[] = []
+  const onWarning = (w: Error) => warnings.push(w)
+  process.on('warning', onWarning)
+  try {
+    const { a, atB } = await pair()
+    const acks = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => a.deliver('b', [message(`d${i}`)])),
+    )
+    expect(acks.map((x) => x[0]!.id)).toEqual(Array.from({ length: 50 }, (_, i) => `d${i}`))
+    expect(atB.calls).toHaveLength(50)
+    await new Promise((r) => setImmediate(r))
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([])
+  } finally {
+    process.off('warning', onWarning)
+  }
+})
