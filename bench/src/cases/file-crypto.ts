@@ -24,7 +24,7 @@ async function* pieces(data: Uint8Array): AsyncGenerator<Uint8Array> {
  * chunks, one cipher object per chunk (a fresh nonce each), ciphertext and tag kept: what a
  * careful hand-written chunked encryption does, without a format, a hash or async iteration.
  */
-function rawEncrypt(key: Uint8Array, data: Uint8Array, hash: boolean): Uint8Array[] {
+export function rawEncrypt(key: Uint8Array, data: Uint8Array, hash: boolean): Uint8Array[] {
   const out: Uint8Array[] = []
   const iv = Buffer.alloc(12)
   const sha = hash ? createHash('sha256') : undefined
@@ -41,7 +41,7 @@ function rawEncrypt(key: Uint8Array, data: Uint8Array, hash: boolean): Uint8Arra
   return out
 }
 
-function rawDecrypt(key: Uint8Array, sealed: readonly Uint8Array[]): number {
+export function rawDecrypt(key: Uint8Array, sealed: readonly Uint8Array[]): number {
   const iv = Buffer.alloc(12)
   let bytes = 0
   for (let i = 0; i < sealed.length; i += 2) {

@@ -2,6 +2,7 @@ import type { BenchCase } from '../lib/case.js'
 import { broadcastCase } from './broadcast.js'
 import { countsScaleCase } from './counts-scale.js'
 import { fileCryptoCase } from './file-crypto.js'
+import { fileStreamCase } from './file-stream.js'
 import { markReadCase } from './mark-read.js'
 import { pageCase } from './page.js'
 import { pageScaleCase } from './page-scale.js'
@@ -26,4 +27,5 @@ export const cases: readonly BenchCase[] = [
   pgPageCase,
   pgEventLatencyCase,
   fileCryptoCase,
+  fileStreamCase,
 ]

@@ -18,6 +18,7 @@ import { systemClock, ulidIds } from './engine/ids.js'
 import { InFlight, tracked } from './engine/in-flight.js'
 import { migrateStore } from './engine/migrate-store.js'
 import { pigeonholeOptions } from './engine/options.js'
+import { PeriodicSweep } from './engine/periodic-sweep.js'
 import { PigeonholeError } from './errors.js'
 import { afterCommit } from './events/after-commit.js'
 import { EventHub } from './events/event-hub.js'
@@ -25,12 +26,16 @@ import { EventPoller } from './events/event-poller.js'
 import { GuardedObservable, logSubscriberError } from './events/guarded-observable.js'
 import { newestCursor, readEventsAfter } from './events/queries.js'
 import { boundedSince } from './events/since-bound.js'
+import { blobChunks, databaseChunks } from './files/chunk-store.js'
+import { defaultChunkSize } from './files/crypto/index.js'
+import { Files } from './files/files.js'
+import { openMasterKeys } from './files/master-key.js'
+import type { BlobStore } from './files/types.js'
 import { Messages } from './messages/messages.js'
 import { RemoteConfig } from './messages/remote.js'
 import { requestHooks } from './requests/effects.js'
 import { requestConfig } from './requests/processors.js'
 import { Requests } from './requests/requests.js'
-import { RequestSweep } from './requests/sweep.js'
 import type { RequestDecider, RequestItemProcessor } from './requests/types.js'
 import type { SendPolicy } from './send/policy.js'
 import { builtinSteps } from './send/steps/index.js'
@@ -86,6 +91,23 @@ export interface PigeonholeOptions {
      */
     sweepIntervalMs?: number
   }
+  /** Files and attachments (see the files section of the README). */
+  files?: {
+    /**
+     * The master key that wraps every file key: 32 bytes, kept outside the store (an
+     * environment secret, a KMS). Default: one generated on the first open and kept in the
+     * store (protects a copied blob directory, not a copied database).
+     */
+    masterKey?: Uint8Array
+    /** Where sealed chunks live. Default: the database (`file_chunks`). */
+    blobStore?: BlobStore
+    /** Largest file in bytes; larger uploads fail with `file_too_large`. Default: 104857600 (100 MiB). */
+    maxFileSize?: number
+    /** How often the files sweep runs, in ms; 0: never (call `files.sweep()`). Default: 60000. */
+    sweepIntervalMs?: number
+    /** Plaintext bytes per sealed chunk (1 to 16 MiB). Default: 65536. Small values are for tests. */
+    chunkSize?: number
+  }
   /**
    * Host policy steps of the send pipeline (mute lists, filters, ...), run in order inside the
    * send's transaction after the built-in ones. Default: none.
@@ -125,6 +147,8 @@ export interface Pigeonhole {
   /** Who may message whom (see the consent section of the README). */
   readonly consent: Consent
   readonly requests: Requests
+  /** Encrypted files and attachments. */
+  readonly files: Files
   /** Reads for trusted host code, with no access check: any message, any receipts. */
   readonly admin: Admin
   /** Every committed event after open, once each, in cursor order. */
@@ -193,6 +217,11 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
   // A clock that gives no usable time fails here, not at the first write.
   readClock(clock, where)
   await migrateStore(store)
+  const masterKeys = await openMasterKeys(
+    store.db,
+    parsed.files?.masterKey,
+    readClock(clock, where),
+  )
   const readAfter = (cursor: number, limit: number) => readEventsAfter(store.db, cursor, limit)
   const hub = new EventHub(readAfter, await newestCursor(store.db))
   // Reads what other connections committed: other instances, or another engine on the file.
@@ -226,7 +255,8 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
   let closing: Promise<void> | undefined
   // Every facade call is tracked: close() lets them finish, later ones fail with `closed`.
   const inFlight = new InFlight()
-  const sweep = new RequestSweep(
+  const sweep = new PeriodicSweep(
+    'request expiry sweep',
     () => inFlight.run(() => requests.expireDue()),
     parsed.requests?.sweepIntervalMs ?? 60_000,
   )
@@ -239,6 +269,17 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     // Rows left by an earlier run (closed or crashed with deliveries waiting) go now.
     w.wake()
   }
+  const files = new Files(ctx, {
+    chunks: parsed.files?.blobStore ? blobChunks(parsed.files.blobStore) : databaseChunks(ctx),
+    keys: masterKeys,
+    maxFileSize: parsed.files?.maxFileSize ?? 100 * 1024 * 1024,
+    chunkSize: parsed.files?.chunkSize ?? defaultChunkSize,
+  })
+  const fileSweep = new PeriodicSweep(
+    'files sweep',
+    () => inFlight.run(() => files.sweep()),
+    parsed.files?.sweepIntervalMs ?? 60_000,
+  )
   return {
     accounts: tracked(new Accounts(ctx), inFlight),
     messages: tracked(new Messages(ctx), inFlight),
@@ -246,6 +287,7 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     threads: tracked(new Threads(ctx), inFlight),
     consent: tracked(new Consent(ctx), inFlight),
     requests: tracked(requests, inFlight),
+    files: tracked(files, inFlight),
     admin: tracked(new Admin(ctx), inFlight),
     events$: GuardedObservable.of(hub.events$, report),
     events: {
@@ -267,6 +309,7 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     close: () => {
       closing ??= (async () => {
         sweep.stop()
+        fileSweep.stop()
         if (transport && worker) {
           // The batch in flight finishes (its answer recorded); what waits stays for the next open.
           await worker.stop()

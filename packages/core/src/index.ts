@@ -14,6 +14,16 @@ export type { Limits } from './engine/context.js'
 export { systemClock, ulidIds } from './engine/ids.js'
 export { openPigeonhole, type Pigeonhole, type PigeonholeOptions } from './engine.js'
 export { type ErrorCode, errorCodes, isPigeonholeError, PigeonholeError } from './errors.js'
+export type { Files } from './files/files.js'
+export { type FsBlobStoreOptions, fsBlobStore } from './files/fs-blob-store.js'
+export type { AttachmentInput, FileData, FileRefInput, UploadInput } from './files/schemas.js'
+export type {
+  BlobStore,
+  FileDownload,
+  FileMeta,
+  FileSweepResult,
+  RotateResult,
+} from './files/types.js'
 export type { ChangeResult } from './messages/mark.js'
 export type {
   DryRunInput,

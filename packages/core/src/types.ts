@@ -1,3 +1,5 @@
+import type { FileMeta } from './files/types.js'
+
 /** A JSON value. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json }
 /** Message content: a JSON object, `{ subject?, text? }` or a typed object with `@type`. */
@@ -105,6 +107,11 @@ export interface Message {
    * resolver gave, or still the stored `RemoteContent` (and why).
    */
   remote?: RemoteInfo
+  /**
+   * Set only by `messages.get` and `messages.getItem` on a message with attachments: the
+   * metadata of each attached file, in `attachments` order (`expired: true` once it expired).
+   */
+  files?: FileMeta[]
 }
 
 /**
@@ -274,6 +281,7 @@ export type EventType =
   | 'consent.changed'
   | 'delivery.failed'
   | 'delivery.refused'
+  | 'file.uploaded'
 
 /** One stored change. `cursor` grows by commit order; pass it to `events.since`. */
 export interface PigeonholeEvent {
@@ -295,6 +303,7 @@ export interface Difference {
     | 'orphan_entry'
     | 'unknown_owner'
     | 'request_without_response'
+    | 'orphan_file_chunk'
   /** What was found, e.g. `{ owner, box, kept: {...}, recounted: {...} }`. */
   details: { [key: string]: Json }
 }

@@ -158,6 +158,7 @@ describePostgres('store-postgres: two engines on one database at once', () => {
         '003-removed-accounts',
         '004-requests',
         '005-consent',
+        '006-files',
       ])
       await engines[0]!.accounts.register({ address: 'alice' })
       const end = await newestCursor(client, schema)

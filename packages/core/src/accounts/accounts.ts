@@ -173,7 +173,8 @@ export class Accounts {
 
   /**
    * Removes the account, its box entries, counts, thread memberships, its sides of requests and
-   * its consents (states and feed rows). Messages it sent
+   * its consents (states and feed rows); its files count as deleted by their owner (see
+   * `files.delete`). Messages it sent
    * stay: others still hold them. The address is never registered again, so no one can act
    * as the removed account (edit or retract its messages, reuse its idempotency keys).
    */
@@ -193,6 +194,14 @@ export class Accounts {
       await tx.db.deleteFrom('thread_participants').where('address', '=', local).execute()
       await tx.db.deleteFrom('requests').where('owner', '=', local).execute()
       await deleteConsents(tx.db, local)
+      // Its files: no longer referenced by their owner (the sweep deletes those no message
+      // attaches; messages keep the others).
+      await tx.db
+        .updateTable('files')
+        .set({ deleted_at: tx.now, updated_at: tx.now })
+        .where('owner', '=', local)
+        .where('deleted_at', 'is', null)
+        .execute()
       await tx.db
         .insertInto('removed_accounts')
         .values({ address: local, removed_at: tx.now })

@@ -1,4 +1,7 @@
 import type { EngineContext } from '../engine/context.js'
+import { fileRow, toFileMeta } from '../files/queries.js'
+import { fileId } from '../files/schemas.js'
+import type { FileMeta } from '../files/types.js'
 import { messageById, receiptsOf } from '../messages/read.js'
 import { loadThread } from '../threads/threads.js'
 import type { Message, Receipt, Thread } from '../types.js'
@@ -28,6 +31,16 @@ export class Admin {
   /** The thread with its participants, whoever asks, or null. No access check. */
   async getThread(id: string): Promise<Thread | null> {
     return loadThread(this.#ctx.db, parseInput(messageId, id, 'admin.getThread', 'id'))
+  }
+
+  /**
+   * A file's metadata whoever asks (also one its owner deleted, while messages keep it), or
+   * null (unknown, or still uploading). No access check.
+   */
+  async getFile(id: string): Promise<FileMeta | null> {
+    const row = await fileRow(this.#ctx.db, parseInput(fileId, id, 'admin.getFile', 'id'))
+    if (!row || row.status === 'uploading' || row.status === 'deleting') return null
+    return toFileMeta(row, this.#ctx.clock.now())
   }
 
   /** Each recipient's delivery and first read, also of a system message. No access check. */

@@ -5,6 +5,7 @@ import * as m002 from './migrations/002-postgres-event-order.js'
 import * as m003 from './migrations/003-removed-accounts.js'
 import * as m004 from './migrations/004-requests.js'
 import * as m005 from './migrations/005-consent.js'
+import * as m006 from './migrations/006-files.js'
 import * as m007 from './migrations/007-delivery.js'
 import type { Database } from './schema.js'
 
@@ -18,7 +19,7 @@ const migrations: Record<string, MigrationModule> = {
   '003-removed-accounts': m003,
   '004-requests': m004,
   '005-consent': m005,
-  // 006 is files (another branch).
+  '006-files': m006,
   '007-delivery': m007,
 }
 

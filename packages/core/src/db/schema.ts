@@ -163,6 +163,48 @@ export interface RemoteReceiptsTable {
   updated_at: number
 }
 
+/** One uploaded file: metadata, the format header and the wrapped file key. */
+export interface FilesTable {
+  id: string
+  owner: string
+  name: string
+  mime_type: string
+  /** 'uploading', 'ready' or 'expired' (chunks and key deleted, metadata kept). */
+  status: string
+  size: number
+  sha256: string | null
+  header: Uint8Array | null
+  wrapped_key: Uint8Array | null
+  /** Which master key wrapped `wrapped_key` (see files/master-key.ts). */
+  key_id: string | null
+  chunk_count: number
+  created_at: number
+  updated_at: number
+  expires_at: number | null
+  /** When the owner deleted it: then only messages that attach it keep it. */
+  deleted_at: number | null
+}
+
+/** A sealed chunk of a file, when chunks live in the database. */
+export interface FileChunksTable {
+  file_id: string
+  idx: number
+  bytes: Uint8Array
+}
+
+/** Which message attaches which file. */
+export interface MessageFilesTable {
+  message_id: string
+  file_id: string
+}
+
+/** The engine's own values by name (the generated master key). */
+export interface SettingsTable {
+  name: string
+  value: string
+  updated_at: number
+}
+
 export interface Database {
   accounts: AccountsTable
   removed_accounts: RemovedAccountsTable
@@ -177,4 +219,8 @@ export interface Database {
   consent_log: ConsentLogTable
   outbox: OutboxTable
   remote_receipts: RemoteReceiptsTable
+  files: FilesTable
+  file_chunks: FileChunksTable
+  message_files: MessageFilesTable
+  settings: SettingsTable
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { BlobStore } from '../files/types.js'
 import type { RequestDecider, RequestItemProcessor } from '../requests/types.js'
 import type { SendPolicy } from '../send/policy.js'
 import type { Store } from '../store-port.js'
@@ -174,6 +175,25 @@ export const pigeonholeOptions = z.strictObject({
       pollIntervalMs: integerOption(1, 86_400_000).optional(),
       random: functionOption<() => number>().optional(),
       onError: functionOption<(error: unknown) => void>().optional(),
+    })
+    .optional(),
+  /** Files: where chunks live, the master key, the size limit, the sweep. */
+  files: z
+    .strictObject({
+      masterKey: z
+        .custom<Uint8Array>((v) => v instanceof Uint8Array && v.length === 32, {
+          error: '32 bytes (a Uint8Array)',
+        })
+        .optional(),
+      blobStore: withMethods<BlobStore>(
+        'a blob store such as fsBlobStore({ dir }): { put, get, delete }',
+        'put',
+        'get',
+        'delete',
+      ).optional(),
+      maxFileSize: integerOption(0, Number.MAX_SAFE_INTEGER).optional(),
+      sweepIntervalMs: integerOption(0, 86_400_000).optional(),
+      chunkSize: integerOption(1, 16 * 1024 * 1024).optional(),
     })
     .optional(),
   /** Called when an `events$` subscriber throws (see the events section of the README). */

@@ -104,6 +104,8 @@ export async function retractMessage(ctx: EngineContext, input: RetractInput): P
       .where('retracted_at', 'is', null)
       .executeTakeFirst()
     if (Number(done.numUpdatedRows) !== 1) throw retracted(parsed.id, where)
+    // A retracted message attaches nothing: no one reads its files through it any more.
+    await tx.db.deleteFrom('message_files').where('message_id', '=', parsed.id).execute()
     const entries = await tx.db
       .updateTable('box_entries')
       .set({ deleted_at: tx.now, updated_at: tx.now })

@@ -2,6 +2,7 @@ import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import { PigeonholeError } from '../errors.js'
+import { metaOf } from '../files/queries.js'
 import { type DryOutcome, dryRunSends, storeSends } from '../send/pipeline.js'
 import { unwrapPolicyError } from '../send/policy-threw.js'
 import { type PreparedSend, prepareSend } from '../send/prepare.js'
@@ -278,15 +279,19 @@ export class Messages {
    * The shared message if `owner` sent or received it (even if they deleted their entry), else
    * null, as for an unknown id. Host code that must read any message: `admin.getMessage`.
    * A `RemoteContent` is resolved by the sender's resolver on every call (`message.remote`).
+   * With attachments, `files` holds their metadata.
    */
   async get(input: GetMessageInput): Promise<Message | null> {
     const parsed = parseInput(getMessageInput, input, 'messages.get')
     const owner = normalizeAddress(parsed.owner, this.#ctx.peerId)
     const message = await messageOfOwner(this.#ctx.db, owner, parsed.id)
-    return message && this.#resolve(message, owner)
+    return message && this.#withFiles(await this.#resolve(message, owner))
   }
 
-  /** The owner's live entry of a message with the message, or null; remote content resolved. */
+  /**
+   * The owner's live entry of a message with the message, or null; remote content resolved,
+   * attachments' metadata in `message.files`.
+   */
   async getItem(input: GetItemInput): Promise<BoxItem | null> {
     const parsed = parseInput(getItemInput, input, 'messages.getItem')
     const owner = normalizeAddress(parsed.owner, this.#ctx.peerId)
@@ -302,7 +307,18 @@ export class Messages {
       .executeTakeFirst()
     if (!row) return null
     const item = toItem(row as ItemRow)
-    return { ...item, message: await this.#resolve(item.message, owner) }
+    return { ...item, message: await this.#withFiles(await this.#resolve(item.message, owner)) }
+  }
+
+  /** The message with its attachments' metadata (`files`), when it has attachments. */
+  async #withFiles(message: Message): Promise<Message> {
+    if (message.attachments.length === 0) return message
+    const found = await metaOf(this.#ctx.db, message.attachments, this.#ctx.clock.now())
+    const files = message.attachments.flatMap((id) => {
+      const meta = found.get(id)
+      return meta ? [meta] : []
+    })
+    return { ...message, files }
   }
 
   /** A `RemoteContent` replaced by what its sender's resolver gives now (see remote.ts). */

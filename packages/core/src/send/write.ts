@@ -1,5 +1,5 @@
 import type { Insertable } from 'kysely'
-import type { BoxEntriesTable, MessagesTable } from '../db/schema.js'
+import type { BoxEntriesTable, MessageFilesTable, MessagesTable } from '../db/schema.js'
 import type { EngineContext } from '../engine/context.js'
 import { insertRows } from '../engine/insert-rows.js'
 import type { WriteTx } from '../engine/write-tx.js'
@@ -15,6 +15,7 @@ export class SendWriter {
   readonly #tx: WriteTx
   readonly #messages: Insertable<MessagesTable>[] = []
   readonly #entries: Insertable<BoxEntriesTable>[] = []
+  readonly #files: Insertable<MessageFilesTable>[] = []
 
   constructor(ctx: EngineContext, tx: WriteTx) {
     this.#ctx = ctx
@@ -55,6 +56,13 @@ export class SendWriter {
       retracted_at: null,
     }
     this.#messages.push(row)
+    // Which files the message attaches: for access and for the sweep (set: a file named twice
+    // is one link).
+    if (item.attachments.length > 0) {
+      for (const fileId of new Set(item.attachments)) {
+        this.#files.push({ message_id: row.id, file_id: fileId })
+      }
+    }
     this.#addEntries(row.id, received ? null : item.from, to, routes, remote, item.from)
     // Built from the input, not by parsing back the JSON just written (hot path).
     const message: Message = {
@@ -79,6 +87,7 @@ export class SendWriter {
     const { templates, maxParameters } = this.#ctx
     await insertRows(templates, this.#tx, 'messages', this.#messages, maxParameters)
     await insertRows(templates, this.#tx, 'box_entries', this.#entries, maxParameters)
+    await insertRows(templates, this.#tx, 'message_files', this.#files, maxParameters)
   }
 
   /** `sentBy`: the sender's entry, if it has one here (`from`: who it is from). */

@@ -104,6 +104,16 @@ async function differences(db: Kysely<Database>): Promise<Difference[]> {
     )
     .union(
       db
+        .selectFrom('files as f')
+        .leftJoin('accounts as a', 'a.address', 'f.owner')
+        .select('f.owner')
+        .distinct()
+        .where('a.address', 'is', null)
+        .where('f.deleted_at', 'is', null)
+        .where('f.status', '<>', 'uploading'),
+    )
+    .union(
+      db
         .selectFrom('consents as c')
         .leftJoin('accounts as a', 'a.address', 'c.owner')
         .select('c.owner')
@@ -112,6 +122,21 @@ async function differences(db: Kysely<Database>): Promise<Difference[]> {
     )
     .execute()
   for (const r of strays) out.push({ kind: 'unknown_owner', details: { owner: r.owner } })
+
+  // Chunks in the database whose file row is gone or expired (blob stores are not listed).
+  const strayChunks = await db
+    .selectFrom('file_chunks as c')
+    .leftJoin('files as f', 'f.id', 'c.file_id')
+    .select((eb) => ['c.file_id', eb.fn.count<number>('c.idx').as('chunks')])
+    .where((eb) => eb.or([eb('f.id', 'is', null), eb('f.status', '=', 'expired')]))
+    .groupBy('c.file_id')
+    .execute()
+  for (const r of strayChunks) {
+    out.push({
+      kind: 'orphan_file_chunk',
+      details: { fileId: r.file_id, chunks: Number(r.chunks) },
+    })
+  }
 
   // Deciding and sending the Response are one transaction: at rest, nothing is Decided, and
   // every Completed request holds its Response.

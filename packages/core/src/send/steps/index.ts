@@ -1,5 +1,6 @@
 import type { SendPolicy } from '../policy.js'
 import { accountsExist } from './accounts-exist.js'
+import { attachmentsStep } from './attachments.js'
 import { consentStep } from './consent.js'
 import { recipientCount } from './recipient-count.js'
 import { remoteRouting } from './remote-routing.js'
@@ -17,5 +18,6 @@ export const builtinSteps: readonly SendPolicy[] = [
   accountsExist,
   consentStep,
   requestContentStep,
+  attachmentsStep,
   remoteRouting,
 ]

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect } from 'vitest'
 import { openPigeonhole, type Pigeonhole, type PigeonholeOptions } from '../../index.js'
+import type { Store } from '../../store-port.js'
 import type { Clock, IdGenerator } from '../../types.js'
 import type { ConformanceOptions } from '../options.js'
 
@@ -39,6 +40,8 @@ export interface Engine {
   ph: Pigeonhole
   clock: TestClock
   ids: CountingIds
+  /** The engine's store: for raw checks the engine does not offer (rows, stored bytes). */
+  store: Store
 }
 
 export type EngineOverrides = Partial<Omit<PigeonholeOptions, 'store'>>
@@ -61,7 +64,7 @@ export function useEngine(options: ConformanceOptions, overrides: EngineOverride
     const ids = new CountingIds()
     const store = await options.openStore()
     const ph = await openPigeonhole({ store, clock, ids, ...overrides, ...more })
-    const engine = { ph, clock, ids }
+    const engine = { ph, clock, ids, store }
     opened.push(engine)
     return engine
   }
@@ -91,6 +94,9 @@ export function useEngine(options: ConformanceOptions, overrides: EngineOverride
     },
     get ids() {
       return now().ids
+    },
+    get store() {
+      return now().store
     },
     open,
   }

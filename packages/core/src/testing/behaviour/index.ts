@@ -19,6 +19,12 @@ import { describeErrorFields } from './error-fields.js'
 import { describeErrors } from './errors.js'
 import { describeEvents } from './events.js'
 import { describeEventsSinceBound } from './events-since-bound.js'
+import { describeFilesAccess } from './files-access.js'
+import { describeFilesAttachments } from './files-attachments.js'
+import { describeFilesBlobStore } from './files-blob-store.js'
+import { describeFilesKeys } from './files-keys.js'
+import { describeFilesLifecycle } from './files-lifecycle.js'
+import { describeFilesUpload } from './files-upload.js'
 import { describeIdempotency } from './idempotency.js'
 import { describeInjection } from './injection.js'
 import { describeList } from './list.js'
@@ -76,6 +82,12 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeEvents(options)
     describeEventsSinceBound(options)
     describeSubscriberErrors(options)
+    describeFilesUpload(options)
+    describeFilesAccess(options)
+    describeFilesAttachments(options)
+    describeFilesLifecycle(options)
+    describeFilesKeys(options)
+    describeFilesBlobStore(options)
     describeClose(options)
     describeVerify(options)
     describeContent(options)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ConformanceOptions } from '../options.js'
+import { uploadText } from './files-helpers.js'
 import { useEngine } from './harness.js'
 import { eventsOf, expectNothingChanged, register, summary } from './helpers.js'
 
@@ -67,15 +68,17 @@ export function describeSend(options: ConformanceOptions): void {
 
     it('sends to many recipients once each, normalizing name@local and dropping repeats', async () => {
       await register(t.ph, 'alice', 'bob', 'carol', 'dave')
+      // Attachments must be files the sender may attach (see files-attachments.ts).
+      const file = await uploadText(t.ph, 'alice', 'for all of you')
       const sent = await t.ph.messages.send({
         from: 'alice@local',
         to: ['bob', 'carol@local', 'dave', 'bob@local'],
         content: { text: 'all of you' },
-        attachments: ['fil_1'],
+        attachments: [file.id],
       })
       expect(sent.from).toBe('alice')
       expect([...sent.to].sort()).toEqual(['bob', 'carol', 'dave'])
-      expect(sent.attachments).toEqual(['fil_1'])
+      expect(sent.attachments).toEqual([file.id])
       for (const owner of ['bob', 'carol', 'dave']) {
         expect((await t.ph.boxes.counts(owner)).inbox).toEqual({ total: 1, unread: 1 })
         const page = await t.ph.messages.list({ owner })

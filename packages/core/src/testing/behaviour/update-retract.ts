@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ConformanceOptions } from '../options.js'
+import { uploadText } from './files-helpers.js'
 import { useEngine } from './harness.js'
 import { eventsOf, expectError, expectNothingChanged, register, summary } from './helpers.js'
 
@@ -146,11 +147,12 @@ export function describeUpdateRetract(options: ConformanceOptions): void {
 
     it('retract deletes for everyone: every entry gone, counts drop, content cleared', async () => {
       await register(t.ph, ...owners)
+      const file = await uploadText(t.ph, 'alice', 'oops')
       const m = await t.ph.messages.send({
         from: 'alice',
         to: ['bob', 'carol'],
         content: { text: 'oops' },
-        attachments: ['fil_1'],
+        attachments: [file.id],
       })
       const keep = await t.ph.messages.send({ from: 'alice', to: ['bob'], content: { text: 'ok' } })
       await t.ph.messages.markRead({ owner: 'carol', ids: [m.id] })

@@ -1,0 +1,21 @@
+export { type HttpTransport, httpTransport } from './http-transport.js'
+export type { HttpTransportOptions } from './options.js'
+export { deliveriesPath, deliveriesRoute, peerApp } from './peer/endpoint.js'
+export {
+  DeliveredFileSchema,
+  DeliveriesRequestSchema,
+  DeliveriesResponseSchema,
+  DeliveryAckSchema,
+  DeliverySchema,
+  ErrorResponseSchema,
+  MessageDeliverySchema,
+  ReceiptDeliverySchema,
+} from './peer/schemas.js'
+export {
+  peerHeader,
+  signatureHeader,
+  signRequest,
+  signResponse,
+  timestampHeader,
+} from './peer/signing.js'
+export { parseRetryAfter } from './retry-after.js'
