@@ -18,15 +18,13 @@ export const remoteRouting: SendPolicy = {
   name: 'remote-routing',
   judge(batch, verdicts) {
     const engine = batch as EngineBatch
-    if (!engine.ctx.delivery) return
+    // A broadcast's batch has no engine context: it goes to local accounts only.
+    if (!engine.ctx?.delivery) return
     let routed: { item: SendItem; remote: string[] }[] | undefined
     for (const item of batch.items) {
       if (item.broadcast || engine.prepared[item.index]?.received) continue
-      let remote: string[] | undefined
-      for (const to of item.to) {
-        if (to.includes('@')) (remote ??= []).push(to)
-      }
-      if (!remote) continue
+      const remote = item.to.filter((to) => to.includes('@'))
+      if (remote.length === 0) continue
       if (item.from === null) {
         verdicts.refuse(
           item,
@@ -38,7 +36,8 @@ export const remoteRouting: SendPolicy = {
         )
         continue
       }
-      ;(routed ??= []).push({ item, remote })
+      routed ??= []
+      routed.push({ item, remote })
     }
     if (routed) return checkCap(engine, verdicts as EngineVerdicts, routed)
   },
