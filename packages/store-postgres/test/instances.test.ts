@@ -159,6 +159,7 @@ describePostgres('store-postgres: two engines on one database at once', () => {
         '004-requests',
         '005-consent',
         '006-files',
+        '007-delivery',
       ])
       await engines[0]!.accounts.register({ address: 'alice' })
       const end = await newestCursor(client, schema)
