@@ -15,9 +15,15 @@ const gc = runInNewContext('gc') as () => void
 
 /** After a full collection and a pause: V8 frees array buffers' memory off the main thread. */
 async function settled(): Promise<number> {
-  gc()
-  await new Promise((resolve) => setTimeout(resolve, 10))
-  return used()
+  // The least of three rounds: under load one pause may end before V8 has released a buffer
+  // it already let go of, which is garbage, not memory the pipeline holds.
+  let least = Number.POSITIVE_INFINITY
+  for (let round = 0; round < 3; round++) {
+    gc()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    least = Math.min(least, used())
+  }
+  return least
 }
 
 function used(): number {
