@@ -152,8 +152,11 @@ export class DeliveryWorker {
     }, 'delivery')
   }
 
-  /** Sends one peer's batch and records the answer. */
-  async #send(peer: string, rows: OutboxRow[]): Promise<void> {
+  /**
+   * Sends one peer's batch and records the answer. False when rows were put back to wait for a
+   * retry (so the rows after them in their queues must wait too).
+   */
+  async #send(peer: string, rows: OutboxRow[]): Promise<boolean> {
     const batch = rows.map((r) => ({ ...JSON.parse(r.payload), id: r.id }) as Delivery)
     let acks: DeliveryAck[]
     try {
@@ -161,7 +164,9 @@ export class DeliveryWorker {
     } catch (error) {
       const transport = error instanceof TransportError ? error : undefined
       if (transport && !transport.retryable) {
-        await this.#settle(
+        // 413: the batch is over the peer's body limit, not each delivery: halves, in order.
+        if (transport.status === 413 && rows.length > 1) return this.#split(peer, rows)
+        return this.#settle(
           rows,
           new Map(
             rows.map((r) => [
@@ -175,20 +180,31 @@ export class DeliveryWorker {
             ]),
           ),
         )
-        return
       }
       await this.#retry(rows, error, transport?.retryAfterMs)
-      return
+      return false
     }
     const byId = new Map<string, DeliveryAck>()
     for (const ack of Array.isArray(acks) ? acks : []) {
       if (ack && typeof ack.id === 'string') byId.set(ack.id, ack)
     }
-    await this.#settle(rows, byId)
+    return this.#settle(rows, byId)
+  }
+
+  /**
+   * A batch the peer found too large (413): its first half, then its second, each split again
+   * while still too large; a single delivery too large is refused for good (`undeliverable`).
+   * When the first half has rows put back for a retry, the second half waits too (order).
+   */
+  async #split(peer: string, rows: OutboxRow[]): Promise<boolean> {
+    const half = Math.ceil(rows.length / 2)
+    if (await this.#send(peer, rows.slice(0, half))) return this.#send(peer, rows.slice(half))
+    await this.#retry(rows.slice(half), new Error('waiting behind deliveries to retry'), undefined)
+    return false
   }
 
   /** The peer answered: rows it acknowledged are done; those it did not answer are retried. */
-  async #settle(rows: OutboxRow[], acks: Map<string, DeliveryAck>): Promise<void> {
+  async #settle(rows: OutboxRow[], acks: Map<string, DeliveryAck>): Promise<boolean> {
     const done: OutboxRow[] = []
     const again: OutboxRow[] = []
     const unanswered = new Set<string>()
@@ -217,6 +233,7 @@ export class DeliveryWorker {
       if (again.length > 0)
         await this.#backOff(tx, again, 'the peer did not answer for it', undefined)
     }, 'delivery')
+    return again.length === 0
   }
 
   async #retry(rows: OutboxRow[], error: unknown, retryAfterMs: number | undefined): Promise<void> {
