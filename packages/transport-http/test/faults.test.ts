@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import type { Pigeonhole, PigeonholeEvent } from '@pigeonhole/core'
 import { afterEach, beforeEach, expect, test } from 'vitest'
 import { HttpPeers, waitFor } from './helpers/engines.js'
-import { type TestProxy, testProxy } from './helpers/proxy.js'
+import { testProxy } from './helpers/proxy.js'
 
 // Faults between two engines over real HTTP (SQLite files, httpTransport on 127.0.0.1): a
 // proxy in front of b drops answers after b committed, takes b down and up; a front answering
