@@ -28,7 +28,11 @@ async function proxyInFrontOf(id: string, options: { dropResponses?: number; see
 }
 
 /** `n` messages from alice to bob@b, sent 100 per `sendMany` (one transaction each). */
-async function sendMessages(a: Pigeonhole, n: number, content = (i: number) => ({ i })) {
+async function sendMessages(
+  a: Pigeonhole,
+  n: number,
+  content: (i: number) => { [key: string]: string | number } = (i) => ({ i }),
+) {
   const ids: string[] = []
   for (let start = 0; start < n; start += 100) {
     const items = []
@@ -62,7 +66,8 @@ async function statuses(ph: Pigeonhole, ids: readonly string[]) {
   const count: Record<string, number> = {}
   for (const id of ids) {
     for (const r of await ph.messages.receipts({ owner: 'alice', id })) {
-      count[r.status] = (count[r.status] ?? 0) + 1
+      const status = r.status ?? 'none'
+      count[status] = (count[status] ?? 0) + 1
     }
   }
   return count
