@@ -1,5 +1,4 @@
 import { z } from 'zod'
-import type { EngineContext } from '../engine/context.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import { PigeonholeError } from '../errors.js'
 import { decodeHeader, keyLength, wrapKey } from '../files/crypto/index.js'
@@ -52,7 +51,6 @@ function bytes(b64: string): Buffer {
  * (to drop them if the message is then refused); blob store writes are added to `written`.
  */
 export async function storeReceivedFiles(
-  ctx: EngineContext,
   tx: WriteTx,
   config: FilesConfig,
   sender: string,

@@ -254,7 +254,7 @@ async function store(
     created.push(
       c.files.length === 0
         ? []
-        : await storeReceivedFiles(ctx, tx, files!, c.send.from!, c.files, written),
+        : await storeReceivedFiles(tx, files!, c.send.from!, c.files, written),
     )
   }
   if (sends.length > 0) {
