@@ -173,3 +173,41 @@ test('a Request rejected on b: Completed on both sides with a Rejected Response'
   expect(asker?.response?.content.result).toBe('Rejected')
   expect((await b.requests.get({ owner: 'bob', id: draft.id }))?.status).toBe('Completed')
 })
+
+test('attachments travel with their message over HTTP: bob@b downloads the same bytes; carol@b may not', async () => {
+  const { a, b } = await twoEngines()
+  await a.accounts.register({ address: 'alice' })
+  await b.accounts.register({ address: 'bob' })
+  await b.accounts.register({ address: 'carol' })
+  const photo = new Uint8Array(300_000).map((_, i) => (i * 31 + 7) % 251)
+  const f1 = await a.files.upload({
+    owner: 'alice',
+    name: 'photo.jpg',
+    mimeType: 'image/jpeg',
+    data: photo,
+  })
+  const f2 = await a.files.upload({
+    owner: 'alice',
+    name: 'note.txt',
+    mimeType: 'text/plain',
+    data: new TextEncoder().encode('see the photo'),
+  })
+  const m = await a.messages.send({
+    from: 'alice',
+    to: ['bob@b'],
+    content: { text: 'two files' },
+    attachments: [f1.id, f2.id],
+  })
+  await net.settle()
+  const [got] = await inbox(b, 'bob')
+  expect(got!.message).toMatchObject({ id: m.id, attachments: [f1.id, f2.id] })
+  expect(await b.files.downloadBytes({ owner: 'bob', id: f1.id })).toEqual(photo)
+  expect(new TextDecoder().decode(await b.files.downloadBytes({ owner: 'bob', id: f2.id }))).toBe(
+    'see the photo',
+  )
+  await expect(b.files.downloadBytes({ owner: 'carol', id: f1.id })).rejects.toMatchObject({
+    code: 'forbidden',
+  })
+  expect((await a.messages.receipts({ owner: 'alice', id: m.id }))[0]!.status).toBe('delivered')
+  expect(await b.verify()).toEqual([])
+})

@@ -20,7 +20,10 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close()
 })
 
-async function proxyInFrontOf(id: string, options: { dropResponses?: number; seed?: number }) {
+async function proxyInFrontOf(
+  id: string,
+  options: { dropResponses?: number | ((n: number) => boolean); seed?: number },
+) {
   const proxy = await testProxy({ target: net.url(id)!, ...options })
   closers.push(() => proxy.close())
   net.routes.set(id, proxy.url)
@@ -211,7 +214,7 @@ test("a batch over the peer's body limit (413) is not lost: the deliveries go in
     expect(await inboxIds(b)).toEqual(ids)
     expect(await statuses(a, ids)).toEqual({ delivered: 40 })
     expect(events.filter((e) => e.type === 'delivery.failed')).toEqual([])
-    // One message larger than the limit on its own: that one fails for good (undeliverable,
+    // One message larger than the limit on its own: that one fails for good (too_large,
     // delivery.failed); the messages around it still arrive, in order.
     const before = await sendMessages(a, 5, text)
     const huge = await a.messages.send({
@@ -223,16 +226,84 @@ test("a batch over the peer's body limit (413) is not lost: the deliveries go in
     await net.settle()
     expect(await inboxIds(b)).toEqual([...ids, ...before, ...after])
     expect(await a.messages.receipts({ owner: 'alice', id: huge.id })).toEqual([
-      expect.objectContaining({ recipient: 'bob@b', status: 'failed', code: 'undeliverable' }),
+      expect.objectContaining({ recipient: 'bob@b', status: 'failed', code: 'too_large' }),
     ])
     expect(events.filter((e) => e.type === 'delivery.failed')).toEqual([
       expect.objectContaining({
         messageId: huge.id,
-        data: expect.objectContaining({ recipient: 'bob@b', code: 'undeliverable' }),
+        data: expect.objectContaining({ recipient: 'bob@b', code: 'too_large' }),
       }),
     ])
     expect(await statuses(a, [...before, ...after])).toEqual({ delivered: 10 })
   } finally {
     s.unsubscribe()
   }
+})
+
+test("a message whose attachment is over the peer's body limit fails alone (file_too_large); the one after it arrives with its file", async () => {
+  const { a, b } = await alicePlusBob({ b: { transport: { maxBodyBytes: 64 * 1024 } } })
+  const upload = (size: number) =>
+    a.files.upload({
+      owner: 'alice',
+      name: `${size}.bin`,
+      mimeType: 'application/octet-stream',
+      data: new Uint8Array(size).fill(7),
+    })
+  const big = await upload(200_000)
+  const small = await upload(10_000)
+  const m1 = await a.messages.send({
+    from: 'alice',
+    to: ['bob@b'],
+    content: {},
+    attachments: [big.id],
+  })
+  const m2 = await a.messages.send({
+    from: 'alice',
+    to: ['bob@b'],
+    content: {},
+    attachments: [small.id],
+  })
+  await net.settle()
+  expect(await a.messages.receipts({ owner: 'alice', id: m1.id })).toEqual([
+    expect.objectContaining({ status: 'failed', code: 'file_too_large' }),
+  ])
+  expect(await inboxIds(b)).toEqual([m2.id])
+  expect(await b.files.downloadBytes({ owner: 'bob', id: small.id })).toEqual(
+    new Uint8Array(10_000).fill(7),
+  )
+})
+
+test('attachments through a proxy dropping every other answer: each file stored once, downloads match', async () => {
+  const { a, b } = await alicePlusBob()
+  const proxy = await proxyInFrontOf('b', { dropResponses: (n) => n % 2 === 0 })
+  const sent: { id: string; file: string; data: Uint8Array }[] = []
+  for (let i = 0; i < 10; i++) {
+    const data = new Uint8Array(20_000 + i).map((_, j) => (j + i) % 256)
+    const f = await a.files.upload({
+      owner: 'alice',
+      name: `f${i}.bin`,
+      mimeType: 'application/octet-stream',
+      data,
+    })
+    const m = await a.messages.send({
+      from: 'alice',
+      to: ['bob@b'],
+      content: { i },
+      attachments: [f.id],
+    })
+    sent.push({ id: m.id, file: f.id, data })
+  }
+  await net.settle()
+  expect(proxy.stats.dropped).toBeGreaterThan(0)
+  expect(await inboxIds(b)).toEqual(sent.map((s) => s.id))
+  for (const s of sent) {
+    expect(await b.files.downloadBytes({ owner: 'bob', id: s.file })).toEqual(s.data)
+  }
+  expect(
+    await statuses(
+      a,
+      sent.map((s) => s.id),
+    ),
+  ).toEqual({ delivered: 10 })
+  expect(await b.verify()).toEqual([])
 })
