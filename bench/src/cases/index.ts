@@ -3,6 +3,7 @@ import { broadcastCase } from './broadcast.js'
 import { countsScaleCase } from './counts-scale.js'
 import { fileCryptoCase } from './file-crypto.js'
 import { fileStreamCase } from './file-stream.js'
+import { httpDeliveryCase } from './http-delivery.js'
 import { markReadCase } from './mark-read.js'
 import { pageCase } from './page.js'
 import { pageScaleCase } from './page-scale.js'
@@ -28,4 +29,5 @@ export const cases: readonly BenchCase[] = [
   pgEventLatencyCase,
   fileCryptoCase,
   fileStreamCase,
+  httpDeliveryCase,
 ]

@@ -248,7 +248,14 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     ),
     ...(delivery && { delivery }),
   })
-  worker = delivery && new DeliveryWorker(ctx, delivery.options, delivery.options.onError)
+  const filesConfig = {
+    chunks: parsed.files?.blobStore ? blobChunks(parsed.files.blobStore) : databaseChunks(ctx),
+    keys: masterKeys,
+    maxFileSize: parsed.files?.maxFileSize ?? 100 * 1024 * 1024,
+    chunkSize: parsed.files?.chunkSize ?? defaultChunkSize,
+  }
+  worker =
+    delivery && new DeliveryWorker(ctx, delivery.options, delivery.options.onError, filesConfig)
   const requests = new Requests(ctx)
   // What a subscriber throws goes here, never to RxJS's rethrow that kills the process.
   const report = parsed.onSubscriberError ?? logSubscriberError
@@ -264,17 +271,12 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     const w = worker
     const link: EngineLink = { idle: () => w.idle(), wake: w.wake }
     const receiver: DeliveryReceiver = (from, batch) =>
-      inFlight.run(() => receiveBatch(ctx, from, batch))
+      inFlight.run(() => receiveBatch(ctx, from, batch, filesConfig))
     await transport.start(Object.assign(receiver, { [engineLink]: link }))
     // Rows left by an earlier run (closed or crashed with deliveries waiting) go now.
     w.wake()
   }
-  const files = new Files(ctx, {
-    chunks: parsed.files?.blobStore ? blobChunks(parsed.files.blobStore) : databaseChunks(ctx),
-    keys: masterKeys,
-    maxFileSize: parsed.files?.maxFileSize ?? 100 * 1024 * 1024,
-    chunkSize: parsed.files?.chunkSize ?? defaultChunkSize,
-  })
+  const files = new Files(ctx, filesConfig)
   const fileSweep = new PeriodicSweep(
     'files sweep',
     () => inFlight.run(() => files.sweep()),

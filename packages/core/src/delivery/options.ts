@@ -10,6 +10,13 @@ export interface DeliveryOptions {
   /** Deliveries per batch to one peer. Default 100. */
   batchSize: number
   /**
+   * The largest batch sent at once, in bytes of its JSON (attachments travel inside it,
+   * base64url): a batch is cut to fit, and a message that alone is larger fails for good
+   * (`file_too_large` when its attachments make it so). Set it to the receiving peer's body
+   * limit (the HTTP transport's `maxBodyBytes`). Default 16 MiB, the HTTP transport's default.
+   */
+  maxBatchBytes: number
+  /**
    * Messages not yet confirmed delivered per remote recipient (receipts `pending`); a send that
    * would pass it fails with `queue_full`. Default 10000.
    */
@@ -28,6 +35,7 @@ export const defaultDeliveryOptions: DeliveryOptions = {
   baseDelayMs: 200,
   maxDelayMs: 60_000,
   batchSize: 100,
+  maxBatchBytes: 16 * 1024 * 1024,
   maxPendingPerRecipient: 10_000,
   leaseMs: 60_000,
   pollIntervalMs: 5_000,

@@ -65,8 +65,8 @@ export async function enqueueMessages(
           ),
           for: here.map(nameOf),
           content: message.content,
-          // Files over the wire: a follow-up (DeliveredFile is in the port already).
-          attachments: [],
+          // File ids here; the worker sends each as a DeliveredFile (delivery/files-out.ts).
+          attachments: message.attachments as never,
           threadId: message.threadId,
           createdAt: message.createdAt,
         },

@@ -3,13 +3,21 @@ import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import { isPigeonholeError, PigeonholeError } from '../errors.js'
+import type { FilesConfig } from '../files/files.js'
 import { sendInput } from '../messages/schemas.js'
 import { refusedEvent, storeSends } from '../send/pipeline.js'
 import { PolicyThrew } from '../send/policy-threw.js'
 import { type PreparedSend, prepareSend } from '../send/prepare.js'
-import type { Delivery, DeliveryAck, MessageDelivery, ReceiptDelivery } from '../transport/port.js'
+import type {
+  DeliveredFile,
+  Delivery,
+  DeliveryAck,
+  MessageDelivery,
+  ReceiptDelivery,
+} from '../transport/port.js'
 import { address, jsonObject, messageId, text, timestamp } from '../validation/common.js'
 import { parseInput } from '../validation/parse.js'
+import { deliveredFile, dropReceivedFiles, forgetWritten, storeReceivedFiles } from './files-in.js'
 import { applyReceipt } from './receipts.js'
 
 const where = 'delivery'
@@ -23,7 +31,7 @@ const messageDelivery = z.object({
     to: z.array(address).min(1).max(1000),
     for: z.array(address).min(1).max(1000),
     content: jsonObject,
-    attachments: z.array(z.unknown()).max(100),
+    attachments: z.array(deliveredFile).max(100),
     threadId: text(1, 200).nullable(),
     createdAt: timestamp,
   }),
@@ -44,7 +52,7 @@ const delivery = z.discriminatedUnion('kind', [messageDelivery, receiptDelivery]
 
 /** One delivery as checked here, or why it was refused before anything was stored. */
 type Checked =
-  | { kind: 'message'; id: string; send: PreparedSend; for: string[] }
+  | { kind: 'message'; id: string; send: PreparedSend; for: string[]; files: DeliveredFile[] }
   | { kind: 'receipt'; id: string; receipt: ReceiptDelivery }
   | { kind: 'invalid'; ack: DeliveryAck }
 
@@ -63,19 +71,24 @@ export async function receiveBatch(
   ctx: EngineContext,
   from: string,
   batch: readonly Delivery[],
+  files?: FilesConfig,
 ): Promise<DeliveryAck[]> {
   const peer = String(from).toLowerCase()
   const checked = (Array.isArray(batch) ? batch : []).map((d) => check(ctx, peer, d))
+  // Blob store chunks written by a transaction that then failed are deleted again.
+  const written: string[] = []
   try {
-    return await ctx.write((tx) => store(ctx, tx, peer, checked), where)
+    return await ctx.write((tx) => store(ctx, tx, peer, checked, files, written), where)
   } catch (error) {
+    if (files) await forgetWritten(files, written)
     if (checked.length <= 1) return [await refusal(ctx, checked[0], error)]
   }
   const acks: DeliveryAck[] = []
   for (const one of checked) {
     try {
-      acks.push(...(await ctx.write((tx) => store(ctx, tx, peer, [one]), where)))
+      acks.push(...(await ctx.write((tx) => store(ctx, tx, peer, [one], files, written), where)))
     } catch (error) {
+      if (files) await forgetWritten(files, written)
       acks.push(await refusal(ctx, one, error))
     }
   }
@@ -121,7 +134,12 @@ function check(ctx: EngineContext, peer: string, raw: unknown): Checked {
   try {
     const d = parseInput(delivery, raw, where, 'delivery')
     if (d.kind === 'receipt') return { kind: 'receipt', id: d.id, receipt: d as ReceiptDelivery }
-    return { kind: 'message', id: d.id, ...prepared(ctx, peer, d as MessageDelivery) }
+    return {
+      kind: 'message',
+      id: d.id,
+      ...prepared(ctx, peer, d as MessageDelivery),
+      files: (d as MessageDelivery).message.attachments,
+    }
   } catch (error) {
     if (!isPigeonholeError(error)) throw error
     return {
@@ -159,7 +177,13 @@ function prepared(
   }
   const input = parseInput(
     sendInput,
-    { from: sender, to: here, content: m.content, onConsentMissing: 'skip' },
+    {
+      from: sender,
+      to: here,
+      content: m.content,
+      onConsentMissing: 'skip',
+      ...(m.attachments.length > 0 && { attachments: m.attachments.map((f) => f.id) }),
+    },
     where,
     'message',
   )
@@ -173,6 +197,8 @@ async function store(
   tx: WriteTx,
   peer: string,
   checked: readonly Checked[],
+  files: FilesConfig | undefined,
+  written: string[],
 ): Promise<DeliveryAck[]> {
   const acks: (DeliveryAck | undefined)[] = new Array(checked.length)
   // Deduplicated by message id: stored before (or earlier in this batch) is a duplicate.
@@ -216,8 +242,26 @@ async function store(
       sendAt.push(i)
     }
   }
+  // Attachments first (the message links them); a message then refused drops them again.
+  const created: string[][] = []
+  for (const i of sendAt) {
+    const c = checked[i] as Extract<Checked, { kind: 'message' }>
+    if (c.files.length > 0 && !files) {
+      throw new PigeonholeError('invalid_input', `${where}: this engine takes no files`, {
+        field: 'message.attachments',
+      })
+    }
+    created.push(
+      c.files.length === 0
+        ? []
+        : await storeReceivedFiles(tx, files!, c.send.from!, c.files, written),
+    )
+  }
   if (sends.length > 0) {
     const outcomes = await storeSends(ctx, tx, sends)
+    for (let k = 0; k < outcomes.length; k++) {
+      if (outcomes[k]!.status === 'failed') await dropReceivedFiles(tx, files!, created[k]!)
+    }
     outcomes.forEach((outcome, k) => {
       const i = sendAt[k]!
       const c = checked[i] as Extract<Checked, { kind: 'message' }>

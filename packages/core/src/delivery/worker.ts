@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto'
 import type { Selectable } from 'kysely'
 import { sql } from 'kysely'
-import type { OutboxTable } from '../db/schema.js'
+import type { FilesTable, OutboxTable } from '../db/schema.js'
 import type { EngineContext } from '../engine/context.js'
 import type { WriteTx } from '../engine/write-tx.js'
+import { isPigeonholeError } from '../errors.js'
+import type { FilesConfig } from '../files/files.js'
 import { type Delivery, type DeliveryAck, TransportError } from '../transport/port.js'
 import { chunk } from '../util/chunk.js'
 import { Coalescer } from '../util/coalescer.js'
+import { deliveryBytes, expandDelivery, fileIds, filesOf } from './files-out.js'
 import { type DeliveryOptions, retryDelay } from './options.js'
 import { failReceipts } from './receipts.js'
 
@@ -32,14 +35,22 @@ export class DeliveryWorker {
   readonly #ctx: EngineContext
   readonly #options: DeliveryOptions
   readonly #report: (error: unknown) => void
+  /** The engine's files (chunks, master keys): attachments travel with their message. */
+  readonly #files: FilesConfig | undefined
   /** This instance's name in `claimed_by`. */
   readonly #me = `ins_${randomUUID()}`
   readonly #passes = new Coalescer(() => this.#pass())
   #timer: ReturnType<typeof setTimeout> | undefined
   #stopped = false
 
-  constructor(ctx: EngineContext, options: DeliveryOptions, report: (error: unknown) => void) {
+  constructor(
+    ctx: EngineContext,
+    options: DeliveryOptions,
+    report: (error: unknown) => void,
+    files?: FilesConfig,
+  ) {
     this.#ctx = ctx
+    this.#files = files
     this.#options = options
     this.#report = report
   }
@@ -152,21 +163,136 @@ export class DeliveryWorker {
     }, 'delivery')
   }
 
-  /** Sends one peer's batch and records the answer. */
+  /**
+   * Sends one peer's rows and records the answers: cut into batches of at most
+   * `maxBatchBytes` (attachments travel inside the delivery), each built just before it goes
+   * (the files read then, dropped once answered), sent one after the other. A row larger than
+   * the limit on its own fails for good (`file_too_large` when its attachments make it so);
+   * once a batch gets no answer, it and every batch after it are retried (order per queue).
+   */
   async #send(peer: string, rows: OutboxRow[]): Promise<void> {
-    const batch = rows.map((r) => ({ ...JSON.parse(r.payload), id: r.id }) as Delivery)
+    const files = this.#files
+    const fileRows = files ? await filesOf(this.#ctx, rows) : new Map()
+    const now = this.#ctx.clock.now()
+    const max = this.#options.maxBatchBytes
+    const groups: OutboxRow[][] = []
+    const tooLarge = new Map<string, DeliveryAck>()
+    let group: OutboxRow[] = []
+    let bytes = 2
+    for (const row of rows) {
+      const size = deliveryBytes(row, fileRows, now)
+      if (size + 2 > max) {
+        const withFiles = fileIds(row).length > 0
+        tooLarge.set(row.id, {
+          id: row.id,
+          status: 'refused',
+          code: withFiles ? 'file_too_large' : 'too_large',
+          message: `the delivery of message "${row.message_id}" takes ${size} bytes, over delivery.maxBatchBytes (${max})${withFiles ? ': its attachments cannot travel to another engine' : ''}`,
+        })
+        continue
+      }
+      if (group.length > 0 && bytes + size + 1 > max) {
+        groups.push(group)
+        group = []
+        bytes = 2
+      }
+      group.push(row)
+      bytes += size + 1
+    }
+    if (group.length > 0) groups.push(group)
+    if (tooLarge.size > 0) {
+      await this.#settle(
+        rows.filter((r) => tooLarge.has(r.id)),
+        tooLarge,
+      )
+    }
+    for (let g = 0; g < groups.length; g++) {
+      const rest = () => groups.slice(g).flat()
+      const acks = await this.#deliver(peer, groups[g]!, fileRows, rest)
+      if (!acks) return
+      if (acks === 'split') {
+        // Over the peer's body limit (413; it is below maxBatchBytes): its halves, in order.
+        const batch = groups[g]!
+        const half = Math.ceil(batch.length / 2)
+        groups.splice(g, 1, batch.slice(0, half), batch.slice(half))
+        g--
+        continue
+      }
+      // A row the peer did not answer: it and everything after it wait (order per queue).
+      if (!(await this.#settle(groups[g]!, acks))) {
+        const later = groups.slice(g + 1).flat()
+        if (later.length > 0)
+          await this.#retry(later, new Error('an earlier batch was not answered'), undefined)
+        return
+      }
+    }
+  }
+
+  /**
+   * One batch: built, sent; its acks by id, undefined when the rows were dealt with here, or
+   * 'split' when the peer found the batch too large (413) and it has more than one row.
+   */
+  async #deliver(
+    peer: string,
+    rows: OutboxRow[],
+    fileRows: Map<string, Selectable<FilesTable>>,
+    rest: () => OutboxRow[],
+  ): Promise<Map<string, DeliveryAck> | 'split' | undefined> {
+    const batch: Delivery[] = []
+    const failed = new Map<string, DeliveryAck>()
+    try {
+      for (const row of rows) {
+        try {
+          batch.push(
+            this.#files
+              ? await expandDelivery(this.#ctx, this.#files, row, fileRows)
+              : ({ ...JSON.parse(row.payload), id: row.id } as Delivery),
+          )
+        } catch (error) {
+          // A file that cannot travel (its key is not ours): that message fails for good.
+          if (!isPigeonholeError(error) || error.code === 'store_error') throw error
+          failed.set(row.id, {
+            id: row.id,
+            status: 'refused',
+            code: error.code,
+            message: error.message,
+          })
+        }
+      }
+    } catch (error) {
+      await this.#retry(rest(), error, undefined)
+      return undefined
+    }
     let acks: DeliveryAck[]
     try {
-      acks = await this.#ctx.delivery!.transport.deliver(peer, batch)
+      acks = batch.length === 0 ? [] : await this.#ctx.delivery!.transport.deliver(peer, batch)
     } catch (error) {
       const transport = error instanceof TransportError ? error : undefined
       if (transport && !transport.retryable) {
+        // 413: this batch is over the peer's body limit, not the peer refusing everything: a
+        // batch of several is split; a delivery too large on its own fails alone.
+        if (transport.status === 413) {
+          if (rows.length > 1) return 'split'
+          const row = rows[0]!
+          return new Map([
+            [
+              row.id,
+              failed.get(row.id) ?? {
+                id: row.id,
+                status: 'refused',
+                code: fileIds(row).length > 0 ? 'file_too_large' : 'too_large',
+                message: `the delivery of message "${row.message_id}" is over peer "${peer}"'s body limit: ${transport.message}`,
+              },
+            ],
+          ])
+        }
+        const all = rest()
         await this.#settle(
-          rows,
+          all,
           new Map(
-            rows.map((r) => [
+            all.map((r) => [
               r.id,
-              {
+              failed.get(r.id) ?? {
                 id: r.id,
                 status: 'refused',
                 code: 'undeliverable',
@@ -175,20 +301,20 @@ export class DeliveryWorker {
             ]),
           ),
         )
-        return
+        return undefined
       }
-      await this.#retry(rows, error, transport?.retryAfterMs)
-      return
+      await this.#retry(rest(), error, transport?.retryAfterMs)
+      return undefined
     }
-    const byId = new Map<string, DeliveryAck>()
+    const byId = new Map<string, DeliveryAck>(failed)
     for (const ack of Array.isArray(acks) ? acks : []) {
       if (ack && typeof ack.id === 'string') byId.set(ack.id, ack)
     }
-    await this.#settle(rows, byId)
+    return byId
   }
 
   /** The peer answered: rows it acknowledged are done; those it did not answer are retried. */
-  async #settle(rows: OutboxRow[], acks: Map<string, DeliveryAck>): Promise<void> {
+  async #settle(rows: OutboxRow[], acks: Map<string, DeliveryAck>): Promise<boolean> {
     const done: OutboxRow[] = []
     const again: OutboxRow[] = []
     const unanswered = new Set<string>()
@@ -217,6 +343,7 @@ export class DeliveryWorker {
       if (again.length > 0)
         await this.#backOff(tx, again, 'the peer did not answer for it', undefined)
     }, 'delivery')
+    return again.length === 0
   }
 
   async #retry(rows: OutboxRow[], error: unknown, retryAfterMs: number | undefined): Promise<void> {

@@ -170,6 +170,7 @@ export const pigeonholeOptions = z.strictObject({
       baseDelayMs: integerOption(0, 86_400_000).optional(),
       maxDelayMs: integerOption(0, 86_400_000).optional(),
       batchSize: integerOption(1, 10_000).optional(),
+      maxBatchBytes: integerOption(1024).optional(),
       maxPendingPerRecipient: integerOption(1).optional(),
       leaseMs: integerOption(1, 86_400_000).optional(),
       pollIntervalMs: integerOption(1, 86_400_000).optional(),

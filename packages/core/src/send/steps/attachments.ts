@@ -14,8 +14,12 @@ import type { SendItem, SendPolicy } from '../policy.js'
 export const attachmentsStep: SendPolicy = {
   name: 'attachments',
   judge(batch, verdicts) {
+    const engine = batch as EngineBatch
     let any = false
-    for (const item of batch.items) if (item.attachments.length > 0) any = true
+    for (const item of batch.items) {
+      // A message from a peer brought its files; the receiver stored them just before.
+      if (item.attachments.length > 0 && !engine.prepared[item.index]?.received) any = true
+    }
     if (!any) return
     return judgeAttachments(batch as EngineBatch, verdicts)
   },
@@ -26,7 +30,8 @@ async function judgeAttachments(
   verdicts: Parameters<SendPolicy['judge']>[1],
 ): Promise<void> {
   const ids = new Set<string>()
-  for (const item of batch.items) for (const id of item.attachments) ids.add(id)
+  const items = batch.items.filter((item) => !batch.prepared[item.index]?.received)
+  for (const item of items) for (const id of item.attachments) ids.add(id)
   const db = batch.tx.db
   const rows = await db
     .selectFrom('files')
@@ -45,7 +50,7 @@ async function judgeAttachments(
   // Files that are not the sender's own: did the sender get them in a message?
   const foreign = new Set<string>()
   const senders = new Set<string>()
-  for (const item of batch.items) {
+  for (const item of items) {
     if (item.from === null) continue
     for (const id of item.attachments) {
       const f = files.get(id)
@@ -68,7 +73,7 @@ async function judgeAttachments(
       .execute()
     for (const l of links) received.add(`${l.owner}\u0000${l.file_id}`)
   }
-  for (const item of batch.items) {
+  for (const item of items) {
     if (item.attachments.length === 0) continue
     const missing = item.attachments.filter((id) => {
       const f = files.get(id)

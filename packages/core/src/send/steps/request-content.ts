@@ -208,8 +208,10 @@ function checkResponse(
         },
       )
     }
-    // The Response is created now: past expiresAt, it is too late.
-    if (row.expires_at !== null && batch.now > Number(row.expires_at)) {
+    // The Response is created now, or, from a peer, when its engine created it (the peer's
+    // word: an authenticated peer may say any time): past expiresAt, it is too late.
+    const createdAt = prepared?.received?.createdAt ?? batch.now
+    if (row.expires_at !== null && createdAt > Number(row.expires_at)) {
       return new PigeonholeError(
         'request_expired',
         `request "${id}" expired at ${row.expires_at}: the Response came after`,

@@ -14,6 +14,8 @@ import { describeContent } from './content.js'
 import { describeContentRoundTrip } from './content-round-trip.js'
 import { describeCursorBinding } from './cursor-binding.js'
 import { describeDelivery } from './delivery.js'
+import { describeDeliveryFiles } from './delivery-files.js'
+import { describeDeliveryRequests } from './delivery-requests.js'
 import { describeDryRun } from './dry-run.js'
 import { describeErrorFields } from './error-fields.js'
 import { describeErrors } from './errors.js'
@@ -74,6 +76,8 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeReceipts(options)
     describeRemoteContent(options)
     describeDelivery(options)
+    describeDeliveryFiles(options)
+    describeDeliveryRequests(options)
     describeAccess(options)
     describeVersions(options)
     describeIdempotency(options)
