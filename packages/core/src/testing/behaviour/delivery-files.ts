@@ -395,10 +395,23 @@ export function describeDeliveryFiles(options: ConformanceOptions): void {
         content: {},
         attachments: [f.id],
       })
-      await waitFor(() => a.transport.refusals > 0)
+      // The failed attempt is recorded (due 1 s after it) before the clock moves on.
+      let retried = false
+      await waitFor(() => {
+        void a.store.db
+          .selectFrom('outbox')
+          .select('attempts')
+          .where('attempts', '>', 0)
+          .execute()
+          .then((rows) => {
+            retried = rows.length > 0
+          })
+        return retried && a.transport.refusals > 0
+      })
+      // Let through again; the retry is due only once the clock passed the file's expiry.
+      a.transport.blocked = false
       a.clock.tick(1001)
       expect(await a.ph.files.sweep()).toMatchObject({ expired: 1 })
-      a.transport.blocked = false
       await net.settle()
       const wire = a.transport.sent.flat()[0] as MessageDelivery
       expect(wire.message.attachments).toEqual([{ ...pick(f), key: '', header: '', chunks: [] }])
