@@ -69,14 +69,14 @@ export async function receiveBatch(
   try {
     return await ctx.write((tx) => store(ctx, tx, peer, checked), where)
   } catch (error) {
-    if (checked.length <= 1) return [await refusal(ctx, peer, checked[0], error)]
+    if (checked.length <= 1) return [await refusal(ctx, checked[0], error)]
   }
   const acks: DeliveryAck[] = []
   for (const one of checked) {
     try {
       acks.push(...(await ctx.write((tx) => store(ctx, tx, peer, [one]), where)))
     } catch (error) {
-      acks.push(await refusal(ctx, peer, one, error))
+      acks.push(await refusal(ctx, one, error))
     }
   }
   return acks
@@ -90,7 +90,6 @@ export async function receiveBatch(
  */
 async function refusal(
   ctx: EngineContext,
-  peer: string,
   one: Checked | undefined,
   thrown: unknown,
 ): Promise<DeliveryAck> {

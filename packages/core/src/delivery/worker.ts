@@ -106,7 +106,9 @@ export class DeliveryWorker {
       // Claims are taken one instance at a time: a queue's head and the rows behind it go to
       // one instance, never split (the lock ends with the transaction).
       if (ctx.store.dialect === 'postgres') {
-        await sql`select pg_advisory_xact_lock(${outboxLockKey})`.execute(tx.db)
+        await sql`select pg_advisory_xact_lock(${outboxLockKey}, hashtext(current_schema()))`.execute(
+          tx.db,
+        )
       }
       const rows = await tx.db
         .selectFrom('outbox')
@@ -254,8 +256,8 @@ export class DeliveryWorker {
   }
 }
 
-/** Any 64-bit number, the same in every instance: the advisory lock of outbox claims. */
-const outboxLockKey = 7_013_013_013
+/** The advisory lock of outbox claims: this number and the schema's hash (one lock per schema). */
+const outboxLockKey = 7013
 
 /** A message delivery refused for good: its recipients there failed, and the sender is told. */
 async function refused(

@@ -84,11 +84,15 @@ export async function storeSends(
     if (key !== null) written.set(key, row as MessageRow)
     if (remote) {
       const out = to.filter((a) => remote.has(a))
-      if (out.length > 0) (routed ??= []).push({ message, remote: out })
+      if (out.length > 0) {
+        routed ??= []
+        routed.push({ message, remote: out })
+      }
     }
     if (item.received) {
       receipts ??= []
-      ;(local ??= new Map()).set(i, to)
+      local ??= new Map()
+      local.set(i, to)
       receivedBack(tx, item, message, to, judgement.left[i], receipts)
     }
     const skipped = judgement.skipped[i]

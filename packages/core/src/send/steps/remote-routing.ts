@@ -22,11 +22,8 @@ export const remoteRouting: SendPolicy = {
     let routed: { item: SendItem; remote: string[] }[] | undefined
     for (const item of batch.items) {
       if (item.broadcast || engine.prepared[item.index]?.received) continue
-      let remote: string[] | undefined
-      for (const to of item.to) {
-        if (to.includes('@')) (remote ??= []).push(to)
-      }
-      if (!remote) continue
+      const remote = item.to.filter((to) => to.includes('@'))
+      if (remote.length === 0) continue
       if (item.from === null) {
         verdicts.refuse(
           item,
@@ -38,7 +35,8 @@ export const remoteRouting: SendPolicy = {
         )
         continue
       }
-      ;(routed ??= []).push({ item, remote })
+      routed ??= []
+      routed.push({ item, remote })
     }
     if (routed) return checkCap(engine, verdicts as EngineVerdicts, routed)
   },
