@@ -13,7 +13,7 @@ export const accountsExist: SendPolicy = {
   judge(batch, verdicts) {
     const engine = batch as EngineBatch
     // With a transport, remote recipients are the receiving engine's to check.
-    const remoteOk = engine.ctx.delivery !== undefined
+    const remoteOk = engine.ctx?.delivery !== undefined
     for (const item of batch.items) {
       if (item.to.every((a) => batch.accounts.has(a) || (remoteOk && a.includes('@')))) continue
       const missing = item.to.filter(
@@ -21,11 +21,11 @@ export const accountsExist: SendPolicy = {
       )
       const error = new PigeonholeError(
         'recipient_not_found',
-        `to: ${missing.map((a) => `"${a}"`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not registered${missing.some((a) => a.includes('@')) ? ' (remote addresses need a transport)' : ''}${engine.prepared[item.index]?.received ? '' : '; nothing was sent'}`,
+        `to: ${missing.map((a) => `"${a}"`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not registered${missing.some((a) => a.includes('@')) ? ' (remote addresses need a transport)' : ''}${engine.prepared?.[item.index]?.received ? '' : '; nothing was sent'}`,
         { field: 'to', missing },
       )
       // A message from a peer: each local recipient stands alone (the others still get it).
-      if (engine.prepared[item.index]?.received) {
+      if (engine.prepared?.[item.index]?.received) {
         ;(verdicts as EngineVerdicts).leaveOut(
           item,
           missing.map((recipient) => ({ recipient, reason: 'recipient_not_found' })),

@@ -18,7 +18,8 @@ export const remoteRouting: SendPolicy = {
   name: 'remote-routing',
   judge(batch, verdicts) {
     const engine = batch as EngineBatch
-    if (!engine.ctx.delivery) return
+    // A broadcast's batch has no engine context: it goes to local accounts only.
+    if (!engine.ctx?.delivery) return
     let routed: { item: SendItem; remote: string[] }[] | undefined
     for (const item of batch.items) {
       if (item.broadcast || engine.prepared[item.index]?.received) continue
