@@ -92,7 +92,6 @@ export {
   type SettleOptions,
 } from './transport/memory-network.js'
 export type { OpenPeer, PeerContext } from './transport/peer-handles.js'
-export type { SteppableClock } from './transport/wire-timers.js'
 export {
   type DeliveredFile,
   type Delivery,
@@ -103,6 +102,7 @@ export {
   type Transport,
   TransportError,
 } from './transport/port.js'
+export type { SteppableClock } from './transport/wire-timers.js'
 export type * from './types.js'
 export { Coalescer } from './util/coalescer.js'
 export {

@@ -49,7 +49,9 @@ export function checkFaults(faults: NetworkFaults | undefined): CheckedFaults {
   const chance = (name: string, value: unknown): number => {
     if (value === undefined) return 0
     if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-      throw new RangeError(`memoryNetwork: faults.${name}: expected a number in [0, 1], got ${value}`)
+      throw new RangeError(
+        `memoryNetwork: faults.${name}: expected a number in [0, 1], got ${value}`,
+      )
     }
     return value
   }

@@ -1,5 +1,11 @@
 import type { Pigeonhole } from '../engine.js'
-import { type BatchFate, type CheckedFaults, checkFaults, drawFate, type NetworkFaults } from './faults.js'
+import {
+  type BatchFate,
+  type CheckedFaults,
+  checkFaults,
+  drawFate,
+  type NetworkFaults,
+} from './faults.js'
 import { type EngineLink, linkOf } from './link.js'
 import { type OpenPeer, PeerHandles } from './peer-handles.js'
 import {
@@ -268,7 +274,8 @@ export class MemoryNetwork {
         continue
       }
       quiet = 0
-      if (next === undefined) throw this.#stuck(what, step, state, 'nothing is due that could change it')
+      if (next === undefined)
+        throw this.#stuck(what, step, state, 'nothing is due that could change it')
       if (step >= maxSteps) throw this.#stuck(what, step, state, `gave up after ${maxSteps} steps`)
       // Something due now that did not go (it should have): a ms on, so time always moves.
       clock.tick(next > now ? next - now : 1)
@@ -444,7 +451,9 @@ export class MemoryNetwork {
     if (this.#cut(from, to) || fate?.dropRequest) {
       // The sender hears nothing: it gives up when the answer would have come.
       await this.#travel(`${to}>${from}`, fate?.answerDelay ?? 0, true)
-      throw lost(this.#cut(from, to) ? 'unreachable (partitioned or crashed)' : 'the request was lost')
+      throw lost(
+        this.#cut(from, to) ? 'unreachable (partitioned or crashed)' : 'the request was lost',
+      )
     }
     const receiver = this.#receivers.get(to)
     if (!receiver) {
