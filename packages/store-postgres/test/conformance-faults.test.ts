@@ -4,7 +4,7 @@ import { describePostgres, useSchemas } from './postgres-env.js'
 
 // The faults area: delivery between two engines under the memory network's faults. Every plan
 // opens two engines on fresh schemas and each step is a round trip to the server, so this file
-// runs a fifth of FUZZ_RUNS plans (at least 4): 20 at 100, about 90 s here (SQLite runs all).
+// runs a fifth of FUZZ_RUNS plans (at least 4): 20 at 100, about 60 s here (SQLite runs all).
 vi.setConfig({ testTimeout: 240_000 })
 
 describePostgres('store-postgres', () => {
