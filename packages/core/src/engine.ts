@@ -269,7 +269,7 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
   )
   if (transport && worker) {
     const w = worker
-    const link: EngineLink = { idle: () => w.idle(), wake: w.wake }
+    const link: EngineLink = { idle: () => w.idle(), wake: w.wake, nextDue: () => w.nextDue() }
     const receiver: DeliveryReceiver = (from, batch) =>
       inFlight.run(() => receiveBatch(ctx, from, batch, filesConfig))
     await transport.start(Object.assign(receiver, { [engineLink]: link }))

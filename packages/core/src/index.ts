@@ -82,6 +82,8 @@ export type {
 } from './store-port.js'
 export type { CloseThreadInput, CreateThreadInput, ListThreadsInput } from './threads/schemas.js'
 export type { Threads } from './threads/threads.js'
+export type { NetworkFaults } from './transport/faults.js'
+export { ManualClock } from './transport/manual-clock.js'
 export {
   type DeliverHook,
   MemoryNetwork,
@@ -89,6 +91,7 @@ export {
   memoryNetwork,
   type SettleOptions,
 } from './transport/memory-network.js'
+export type { OpenPeer, PeerContext } from './transport/peer-handles.js'
 export {
   type DeliveredFile,
   type Delivery,
@@ -99,6 +102,7 @@ export {
   type Transport,
   TransportError,
 } from './transport/port.js'
+export type { SteppableClock } from './transport/wire-timers.js'
 export type * from './types.js'
 export { Coalescer } from './util/coalescer.js'
 export {

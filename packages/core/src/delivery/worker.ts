@@ -67,6 +67,31 @@ export class DeliveryWorker {
     return row === undefined
   }
 
+  /**
+   * When a pass could next send something: per (pair, peer) queue its head's due time, or the
+   * end of another instance's lease on it, whichever is later; the earliest of those.
+   */
+  async nextDue(): Promise<number | undefined> {
+    const rows = await this.#ctx.db
+      .selectFrom('outbox')
+      .select(['pair', 'peer', 'due_at', 'claimed_by', 'claimed_until'])
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(scanLimit)
+      .execute()
+    const heads = new Set<string>()
+    let next: number | undefined
+    for (const row of rows) {
+      const key = `${row.pair}\u0000${row.peer}`
+      if (heads.has(key)) continue
+      heads.add(key)
+      const leased = row.claimed_by !== this.#me && row.claimed_until !== null
+      const at = Math.max(Number(row.due_at), leased ? Number(row.claimed_until) : 0)
+      next = next === undefined ? at : Math.min(next, at)
+    }
+    return next
+  }
+
   /** No more passes; resolves once the one running (and its batch in flight) is done. */
   async stop(): Promise<void> {
     this.#stopped = true

@@ -1,5 +1,6 @@
 import { describe } from 'vitest'
 import { describeBehaviour } from './behaviour/index.js'
+import { describeFaults } from './faults/delivery-property.js'
 import { describeModelTest } from './model/model-test.js'
 import { describePaging } from './model/paging-test.js'
 import { type ConformanceOptions, conformanceAreas } from './options.js'
@@ -25,5 +26,6 @@ export function runConformanceSuite(options: ConformanceOptions): void {
     if (areas.has('model')) describeModelTest({ ...options, fuzzRuns })
     if (areas.has('paging')) describePaging({ ...options, fuzzRuns })
     if (areas.has('requests')) describeRequests({ ...options, fuzzRuns })
+    if (areas.has('faults')) describeFaults({ ...options, fuzzRuns })
   })
 }

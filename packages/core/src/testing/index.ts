@@ -1,2 +1,9 @@
 export { runConformanceSuite } from './conformance.js'
 export { type ConformanceArea, type ConformanceOptions, conformanceAreas } from './options.js'
+export {
+  PeerIds,
+  reopenable,
+  type TwoPeers,
+  type TwoPeersOptions,
+  twoPeers,
+} from './two-peers.js'

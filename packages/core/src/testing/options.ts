@@ -2,10 +2,11 @@ import type { Store } from '../store-port.js'
 
 /**
  * The parts of the suite: every behaviour and its error cases; the model-based test; the
- * paging property; the Request protocol (its behaviour and its fuzz test). A store may run them from separate test files (so they run in parallel);
- * together they must cover all three.
+ * paging property; the Request protocol (its behaviour and its fuzz test); delivery between two
+ * engines under the memory network's faults (a property). A store may run them from separate test files (so they run in parallel);
+ * together they must cover all of them.
  */
-export const conformanceAreas = ['behaviour', 'model', 'paging', 'requests'] as const
+export const conformanceAreas = ['behaviour', 'model', 'paging', 'requests', 'faults'] as const
 export type ConformanceArea = (typeof conformanceAreas)[number]
 
 export interface ConformanceOptions {

@@ -13,6 +13,12 @@ export interface EngineLink {
   idle(): Promise<boolean>
   /** Asks the delivery worker to look for due rows now. */
   wake(): void
+  /**
+   * When this instance could next send a row of its outbox (the earliest head of a queue that
+   * is due, or leased by another instance until then), by the engine's clock; undefined when
+   * the outbox is empty. The memory network's `settle()` advances a manual clock to it.
+   */
+  nextDue?(): Promise<number | undefined>
 }
 
 /** The link of the engine that gave `receiver`, if it carries one. */
