@@ -2,36 +2,14 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { openPigeonhole } from '@pigeonhole/core'
+import { settledMemory as settled, usedMemory as used } from '@pigeonhole/core/testing'
 import { afterEach, expect, test } from 'vitest'
 import { sqliteStore } from '../src/index.js'
 
 const MiB = 1024 * 1024
 const total = 64 * MiB
 const pieceSize = 100_003
-
-setFlagsFromString('--expose-gc')
-const gc = runInNewContext('gc') as () => void
-
-function used(): number {
-  const m = process.memoryUsage()
-  return m.heapUsed + m.arrayBuffers
-}
-
-/** After a full collection and a pause (V8 frees array buffers off the main thread). */
-async function settled(): Promise<number> {
-  // The least of three rounds: under load one pause may end before V8 has released a buffer
-  // it already let go of, which is garbage, not memory the pipeline holds.
-  let least = Number.POSITIVE_INFINITY
-  for (let round = 0; round < 3; round++) {
-    gc()
-    await new Promise((resolve) => setTimeout(resolve, 10))
-    least = Math.min(least, used())
-  }
-  return least
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'pigeonhole-files-memory-'))
 afterEach(() => rmSync(dir, { recursive: true, force: true }))

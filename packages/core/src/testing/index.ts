@@ -1,4 +1,5 @@
 export { runConformanceSuite } from './conformance.js'
+export { settledMemory, usedMemory } from './memory.js'
 export { type ConformanceArea, type ConformanceOptions, conformanceAreas } from './options.js'
 export {
   PeerIds,

@@ -1,35 +1,12 @@
 import { createHash } from 'node:crypto'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { expect, test } from 'vitest'
 import { FileDecryptor, FileEncryptor, generateFileKey } from '../../src/files/crypto/index.js'
+import { settledMemory as settled, usedMemory as used } from '../../src/testing/memory.js'
 
 const MiB = 1024 * 1024
 const total = 64 * MiB
 /** Pieces of an odd size, so chunks and pieces never line up. */
 const pieceSize = 100_003
-
-// A full collection on demand, to tell memory still held from garbage not yet collected.
-setFlagsFromString('--expose-gc')
-const gc = runInNewContext('gc') as () => void
-
-/** After a full collection and a pause: V8 frees array buffers' memory off the main thread. */
-async function settled(): Promise<number> {
-  // The least of three rounds: under load one pause may end before V8 has released a buffer
-  // it already let go of, which is garbage, not memory the pipeline holds.
-  let least = Number.POSITIVE_INFINITY
-  for (let round = 0; round < 3; round++) {
-    gc()
-    await new Promise((resolve) => setTimeout(resolve, 10))
-    least = Math.min(least, used())
-  }
-  return least
-}
-
-function used(): number {
-  const m = process.memoryUsage()
-  return m.heapUsed + m.arrayBuffers
-}
 
 test('64 MiB through encrypt and decrypt, chunk by chunk: memory stays flat', async () => {
   const key = generateFileKey()

@@ -11,6 +11,7 @@ import type { IdGenerator } from '../../types.js'
 import type { ConformanceOptions } from '../options.js'
 import { type Engine, type Harness, useEngine } from './harness.js'
 import { eventsAfter, expectError, register } from './helpers.js'
+import { PassThroughTransport } from './two-peers.js'
 
 /** Ids with the peer in them: two engines never hand out the same message id. */
 class PeerIds implements IdGenerator {
@@ -30,30 +31,19 @@ class PeerIds implements IdGenerator {
  * before it lets batches through, and delivers each batch `copies` times (the peer sees a
  * duplicate; the sender gets the last answer). Counts the batches it was asked to send.
  */
-class FlakyTransport implements Transport {
-  readonly inner: Transport
+class FlakyTransport extends PassThroughTransport {
   failures: number
   retryAfterMs: number | undefined
-  copies = 1
   readonly calls: number[] = []
   readonly clock: { now(): number }
 
   constructor(inner: Transport, clock: { now(): number }, failures = 0, retryAfterMs?: number) {
-    this.inner = inner
+    super(inner)
     this.clock = clock
     this.failures = failures
     this.retryAfterMs = retryAfterMs
   }
-  get peerId(): string {
-    return this.inner.peerId
-  }
-  start(receiver: Parameters<Transport['start']>[0]): Promise<void> {
-    return this.inner.start(receiver)
-  }
-  stop(): Promise<void> {
-    return this.inner.stop()
-  }
-  async deliver(peer: string, batch: readonly Delivery[]): Promise<DeliveryAck[]> {
+  override async deliver(peer: string, batch: readonly Delivery[]): Promise<DeliveryAck[]> {
     this.calls.push(this.clock.now())
     if (this.failures > 0) {
       this.failures--
@@ -63,9 +53,7 @@ class FlakyTransport implements Transport {
         ...(this.retryAfterMs !== undefined && { retryAfterMs: this.retryAfterMs }),
       })
     }
-    let acks: DeliveryAck[] = []
-    for (let i = 0; i < this.copies; i++) acks = await this.inner.deliver(peer, batch)
-    return acks
+    return super.deliver(peer, batch)
   }
 }
 

@@ -24,18 +24,12 @@ export class PeerIds implements IdGenerator {
 }
 
 /**
- * A transport around another that lets a test see and change every batch it sends
- * (`change`), and send each batch `copies` times (the peer sees duplicates; the sender gets
- * the last answer).
+ * A transport around another: passes everything through, and sends a batch `copies` times
+ * (the peer sees duplicates; the sender gets the last answer). Test transports extend it.
  */
-export class TapTransport implements Transport {
+export class PassThroughTransport implements Transport {
   readonly inner: Transport
   copies = 1
-  change: ((batch: Delivery[]) => Delivery[]) | undefined
-  readonly sent: Delivery[][] = []
-  /** While true, every batch fails with a retryable TransportError asking for 1 s. */
-  blocked = false
-  refusals = 0
 
   constructor(inner: Transport) {
     this.inner = inner
@@ -50,6 +44,25 @@ export class TapTransport implements Transport {
     return this.inner.stop()
   }
   async deliver(peer: string, batch: readonly Delivery[]): Promise<DeliveryAck[]> {
+    let acks: DeliveryAck[] = []
+    for (let i = 0; i < this.copies; i++) acks = await this.inner.deliver(peer, batch)
+    return acks
+  }
+}
+
+/**
+ * A transport around another that lets a test see and change every batch it sends
+ * (`change`), and send each batch `copies` times (the peer sees duplicates; the sender gets
+ * the last answer).
+ */
+export class TapTransport extends PassThroughTransport {
+  change: ((batch: Delivery[]) => Delivery[]) | undefined
+  readonly sent: Delivery[][] = []
+  /** While true, every batch fails with a retryable TransportError asking for 1 s. */
+  blocked = false
+  refusals = 0
+
+  override async deliver(peer: string, batch: readonly Delivery[]): Promise<DeliveryAck[]> {
     if (this.blocked) {
       this.refusals++
       throw new TransportError('blocked by the test', {
@@ -61,9 +74,7 @@ export class TapTransport implements Transport {
     let out = JSON.parse(JSON.stringify(batch)) as Delivery[]
     if (this.change) out = this.change(out)
     this.sent.push(out)
-    let acks: DeliveryAck[] = []
-    for (let i = 0; i < this.copies; i++) acks = await this.inner.deliver(peer, out)
-    return acks
+    return super.deliver(peer, out)
   }
 }
 
