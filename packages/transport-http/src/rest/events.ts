@@ -71,38 +71,36 @@ async function sse(c: Context<Env>, ph: Pigeonhole, p: Principal, heartbeatMs: n
   return streamSSE(c, async (out) => {
     let chain = Promise.resolve()
     let failed: unknown
+    let finish = () => {}
     const done = new Promise<void>((resolve) => {
-      const write = (e: PigeonholeEvent) => {
-        chain = chain
-          .then(() =>
-            out.writeSSE({ id: String(e.cursor), event: e.type, data: JSON.stringify(e) }),
-          )
-          .catch((error) => {
-            failed = error
-            resolve()
-          })
-      }
-      const subscription = ph.events.since(after).subscribe({
-        next: (e) => {
-          if (owner === undefined || e.owner === owner) write(e)
-        },
-        error: (error) => {
-          failed = error
-          resolve()
-        },
-        complete: () => resolve(),
-      })
-      const beat = setInterval(() => {
-        chain = chain.then(() => out.write(': keep-alive\n\n')).then(() => undefined)
-      }, heartbeatMs)
-      beat.unref?.()
-      out.onAbort(() => resolve())
-      void done.finally(() => {
-        clearInterval(beat)
-        subscription.unsubscribe()
-      })
+      finish = resolve
     })
+    const write = (e: PigeonholeEvent) => {
+      chain = chain
+        .then(() => out.writeSSE({ id: String(e.cursor), event: e.type, data: JSON.stringify(e) }))
+        .catch((error) => {
+          failed = error
+          finish()
+        })
+    }
+    out.onAbort(() => finish())
+    const subscription = ph.events.since(after).subscribe({
+      next: (e) => {
+        if (owner === undefined || e.owner === owner) write(e)
+      },
+      error: (error) => {
+        failed = error
+        finish()
+      },
+      complete: () => finish(),
+    })
+    const beat = setInterval(() => {
+      chain = chain.then(() => out.write(': keep-alive\n\n')).then(() => undefined)
+    }, heartbeatMs)
+    beat.unref?.()
     await done
+    clearInterval(beat)
+    subscription.unsubscribe()
     await chain.catch(() => {})
     if (failed !== undefined && !out.aborted) {
       await out.writeSSE({ event: 'error', data: JSON.stringify({ detail: String(failed) }) })
