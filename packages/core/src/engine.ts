@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs'
 import { z } from 'zod'
 import { Accounts } from './accounts/accounts.js'
 import { Admin } from './admin/admin.js'
+import { ApiKeys } from './api-keys/api-keys.js'
 import { Boxes } from './boxes/boxes.js'
 import { Consent } from './consent/consent.js'
 import { type DeliveryOptions, defaultDeliveryOptions } from './delivery/options.js'
@@ -50,13 +51,29 @@ import type {
   PigeonholeEvent,
   RemoteContentResolvers,
 } from './types.js'
-import { addressPartPattern } from './validation/common.js'
+import { address, addressPartPattern } from './validation/common.js'
 import { parseInput } from './validation/parse.js'
 import { parseOptions } from './validation/parse-options.js'
 import { verify } from './verify/verify.js'
 
 /** An event cursor: 0 (before the first event) or one an event carried. */
 const eventCursor = z.number().int().min(0)
+
+const eventsReadInput = z.strictObject({
+  /** Events after this cursor (0: from the first). */
+  after: eventCursor,
+  /** 1 to 1000, default 100. */
+  limit: z.number().int().min(1).max(1000).optional(),
+  /** Only the events of this owner (events whose owner is null are then left out). */
+  owner: address.optional(),
+})
+
+/** One page of stored events (`events.read`). */
+export interface EventPage {
+  items: PigeonholeEvent[]
+  /** The cursor to pass as `after` next: the last item's, or `after` when there was none. */
+  nextCursor: number
+}
 
 export interface PigeonholeOptions {
   /** Where everything is kept: `sqliteStore(...)`, `postgresStore(...)`. */
@@ -159,6 +176,12 @@ export interface Pigeonhole {
      * A cursor past the newest stored event errors the stream with `invalid_input`.
      */
     since(cursor: number): Observable<PigeonholeEvent>
+    /**
+     * One page of stored events after `after`, oldest first, for clients that poll (the same
+     * cursor as `since`). `after` past the newest stored event is `invalid_input` on `after`,
+     * as for `since`. With `owner`, only that owner's events.
+     */
+    read(input: { after: number; limit?: number; owner?: string }): Promise<EventPage>
     /** The cursor of the newest event this engine has emitted. */
     readonly lastCursor: number
   }
@@ -290,7 +313,7 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     consent: tracked(new Consent(ctx), inFlight),
     requests: tracked(requests, inFlight),
     files: tracked(files, inFlight),
-    admin: tracked(new Admin(ctx), inFlight),
+    admin: tracked(new Admin(ctx, tracked(new ApiKeys(ctx), inFlight)), inFlight),
     events$: GuardedObservable.of(hub.events$, report),
     events: {
       since: (cursor) =>
@@ -303,6 +326,24 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
           ),
           report,
         ),
+      read: (input) =>
+        inFlight.run(async () => {
+          const where = 'events.read'
+          const { after, limit, owner } = parseInput(eventsReadInput, input, where)
+          ctx.assertOpen()
+          const items = await readEventsAfter(store.db, after, limit ?? 100, owner)
+          if (items.length === 0 && after > 0) {
+            const newest = await newestCursor(store.db)
+            if (after > newest) {
+              throw new PigeonholeError(
+                'invalid_input',
+                `${where}: after: cursor ${after} is past the newest stored event (${newest})`,
+                { field: 'after', expected: `a cursor up to ${newest}`, got: String(after) },
+              )
+            }
+          }
+          return { items, nextCursor: items.at(-1)?.cursor ?? after }
+        }),
       get lastCursor() {
         return hub.lastCursor
       },

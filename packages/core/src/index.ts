@@ -1,6 +1,14 @@
 export type { Accounts } from './accounts/accounts.js'
 export type { ListAccountsInput, RegisterInput, UpdateAccountInput } from './accounts/schemas.js'
 export type { Admin } from './admin/admin.js'
+export {
+  type ApiKey,
+  type ApiKeys,
+  apiKeyPrefix,
+  type CreatedApiKey,
+  hashApiKey,
+} from './api-keys/api-keys.js'
+export type { CreateApiKeyInput } from './api-keys/schemas.js'
 export type { Boxes } from './boxes/boxes.js'
 export type { Consent } from './consent/consent.js'
 export type {
@@ -12,7 +20,12 @@ export type { Database } from './db/schema.js'
 export type { DeliveryOptions } from './delivery/options.js'
 export type { Limits } from './engine/context.js'
 export { systemClock, ulidIds } from './engine/ids.js'
-export { openPigeonhole, type Pigeonhole, type PigeonholeOptions } from './engine.js'
+export {
+  type EventPage,
+  openPigeonhole,
+  type Pigeonhole,
+  type PigeonholeOptions,
+} from './engine.js'
 export { type ErrorCode, errorCodes, isPigeonholeError, PigeonholeError } from './errors.js'
 export type { Files } from './files/files.js'
 export { type FsBlobStoreOptions, fsBlobStore } from './files/fs-blob-store.js'
@@ -62,6 +75,7 @@ export type {
   RejectRequestInput,
 } from './requests/schemas.js'
 export type * from './requests/types.js'
+export * as inputSchemas from './schemas.js'
 export type {
   PolicyReader,
   Refusal,
@@ -105,6 +119,7 @@ export {
 export type { SteppableClock } from './transport/wire-timers.js'
 export type * from './types.js'
 export { Coalescer } from './util/coalescer.js'
+export { invalidInput } from './validation/parse.js'
 export {
   closest,
   functionOption,

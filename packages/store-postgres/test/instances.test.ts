@@ -160,6 +160,7 @@ describePostgres('store-postgres: two engines on one database at once', () => {
         '005-consent',
         '006-files',
         '007-delivery',
+        '008-api-keys',
       ])
       await engines[0]!.accounts.register({ address: 'alice' })
       const end = await newestCursor(client, schema)

@@ -18,4 +18,5 @@ export {
   signResponse,
   timestampHeader,
 } from './peer/signing.js'
+export * from './rest/index.js'
 export { parseRetryAfter } from './retry-after.js'

@@ -1,3 +1,4 @@
+import type { ApiKeys } from '../api-keys/api-keys.js'
 import type { EngineContext } from '../engine/context.js'
 import { fileRow, toFileMeta } from '../files/queries.js'
 import { fileId } from '../files/schemas.js'
@@ -15,9 +16,12 @@ import { parseInput } from '../validation/parse.js'
  */
 export class Admin {
   readonly #ctx: EngineContext
+  /** API keys for the REST API: `create({ account?, label })`, `revoke(id)`, `list()`, `verify(key)`. */
+  readonly apiKeys: ApiKeys
 
-  constructor(ctx: EngineContext) {
+  constructor(ctx: EngineContext, apiKeys: ApiKeys) {
     this.#ctx = ctx
+    this.apiKeys = apiKeys
   }
 
   /**

@@ -7,6 +7,7 @@ import * as m004 from './migrations/004-requests.js'
 import * as m005 from './migrations/005-consent.js'
 import * as m006 from './migrations/006-files.js'
 import * as m007 from './migrations/007-delivery.js'
+import * as m008 from './migrations/008-api-keys.js'
 import type { Database } from './schema.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was
@@ -21,6 +22,7 @@ const migrations: Record<string, MigrationModule> = {
   '005-consent': m005,
   '006-files': m006,
   '007-delivery': m007,
+  '008-api-keys': m008,
 }
 
 class CoreMigrations implements MigrationProvider {

@@ -205,6 +205,18 @@ export interface SettingsTable {
   updated_at: number
 }
 
+/** A REST API key: only its SHA-256 is kept. */
+export interface ApiKeysTable {
+  id: string
+  /** Hex SHA-256 of the key. */
+  hash: string
+  /** The account every call made with it acts as; null: an admin key. */
+  account: string | null
+  label: string
+  created_at: number
+  revoked_at: number | null
+}
+
 export interface Database {
   accounts: AccountsTable
   removed_accounts: RemovedAccountsTable
@@ -223,4 +235,5 @@ export interface Database {
   file_chunks: FileChunksTable
   message_files: MessageFilesTable
   settings: SettingsTable
+  api_keys: ApiKeysTable
 }

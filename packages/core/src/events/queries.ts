@@ -8,14 +8,11 @@ export async function readEventsAfter(
   db: Kysely<Database>,
   cursor: number,
   limit: number,
+  owner?: string,
 ): Promise<PigeonholeEvent[]> {
-  const rows = await db
-    .selectFrom('events')
-    .selectAll()
-    .where('cursor', '>', cursor)
-    .orderBy('cursor')
-    .limit(limit)
-    .execute()
+  let query = db.selectFrom('events').selectAll().where('cursor', '>', cursor)
+  if (owner !== undefined) query = query.where('owner', '=', owner)
+  const rows = await query.orderBy('cursor').limit(limit).execute()
   return rows.map((r) => ({
     cursor: Number(r.cursor),
     type: r.type as EventType,

@@ -21,22 +21,30 @@ interface Problem {
  * levels. The value is kept as given, not copied: zod's record copies keys by assignment,
  * which drops an own `"__proto__"` key (as `JSON.parse` makes it); content must round-trip.
  */
-export const jsonObject = z.custom<Record<string, Json>>().check((ctx) => {
-  const value = ctx.value
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || !isPlain(value)) {
-    ctx.issues.push({ code: 'invalid_type', expected: 'object', input: value })
-    return
-  }
-  const problem = findNonJson(value, 1, new Set())
-  if (problem) {
-    const at = showPath(problem.path)
-    ctx.issues.push({
-      code: 'custom',
-      message: `JSON (${problem.what} at ${at || 'the top'} is not)`,
-      input: value,
-    })
-  }
-}) as unknown as z.ZodType<Content, ContentInput>
+export const jsonObject = z
+  .custom<Record<string, Json>>()
+  .check((ctx) => {
+    const value = ctx.value
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || !isPlain(value)) {
+      ctx.issues.push({ code: 'invalid_type', expected: 'object', input: value })
+      return
+    }
+    const problem = findNonJson(value, 1, new Set())
+    if (problem) {
+      const at = showPath(problem.path)
+      ctx.issues.push({
+        code: 'custom',
+        message: `JSON (${problem.what} at ${at || 'the top'} is not)`,
+        input: value,
+      })
+    }
+  })
+  // What the JSON Schema (and the REST API's OpenAPI document) says of it.
+  .meta({
+    type: 'object',
+    additionalProperties: true,
+    description: 'A JSON object (no NUL, no lone surrogates, at most 64 levels deep)',
+  }) as unknown as z.ZodType<Content, ContentInput>
 
 function isPlain(value: object): boolean {
   const proto = Object.getPrototypeOf(value)

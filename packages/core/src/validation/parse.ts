@@ -11,9 +11,22 @@ export function parseInput<S extends z.ZodType>(
 ): z.output<S> {
   const result = schema.safeParse(input, { reportInput: true })
   if (result.success) return result.data
-  const issues = result.error.issues.map((issue) => describeIssue(issue, input, root))
-  const first = issues[0]!
-  throw new PigeonholeError('invalid_input', `${where}: ${first.message}`, {
+  throw invalidInput(result.error.issues, input, where, root)
+}
+
+/**
+ * The `invalid_input` error for zod issues found in `input` by `where` (the message and
+ * details `parseInput` throws): for callers that ran a schema themselves (the REST API).
+ */
+export function invalidInput(
+  zodIssues: readonly z.core.$ZodIssue[],
+  input: unknown,
+  where: string,
+  root = 'input',
+): PigeonholeError {
+  const issues = zodIssues.map((issue) => describeIssue(issue, input, root))
+  const first = issues[0] ?? { field: root, expected: 'valid input', got: '?', message: 'invalid' }
+  return new PigeonholeError('invalid_input', `${where}: ${first.message}`, {
     field: first.field,
     expected: first.expected,
     got: first.got,

@@ -3,6 +3,7 @@ import type { ConformanceOptions } from '../options.js'
 import { describeAccess } from './access.js'
 import { describeAccounts } from './accounts.js'
 import { describeAddresses } from './addresses.js'
+import { describeApiKeys } from './api-keys.js'
 import { describeBoxes } from './boxes.js'
 import { describeBroadcast } from './broadcast.js'
 import { describeClose } from './close.js'
@@ -55,6 +56,7 @@ import { describeVersions } from './versions.js'
 export function describeBehaviour(options: ConformanceOptions): void {
   describe('behaviour', () => {
     describeAccounts(options)
+    describeApiKeys(options)
     describeAddresses(options)
     describeSend(options)
     describeSendMany(options)

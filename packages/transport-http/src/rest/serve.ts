@@ -1,0 +1,43 @@
+import type { AddressInfo } from 'node:net'
+import { createAdaptorServer } from '@hono/node-server'
+import type { Pigeonhole } from '@pigeonhole/core'
+import { type RestApiOptions, restApi } from './app.js'
+
+export interface ServeRestOptions extends RestApiOptions {
+  /** `0` binds a free port (see `url`). */
+  port: number
+  /** Default '127.0.0.1'. */
+  host?: string
+}
+
+export interface RestServer {
+  /** `http://host:port`, with the bound port. */
+  readonly url: string
+  readonly port: number
+  /** Stops taking connections and closes the open ones (SSE streams too). The engine stays open. */
+  close(): Promise<void>
+}
+
+/** The REST API on its own Node HTTP server (@hono/node-server). */
+export async function serveRest(ph: Pigeonhole, options: ServeRestOptions): Promise<RestServer> {
+  const { port, host = '127.0.0.1', ...rest } = options
+  const app = restApi(ph, rest)
+  const server = createAdaptorServer({ fetch: app.fetch })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const bound = (server.address() as AddressInfo).port
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
+    port: bound,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        if ('closeAllConnections' in server) server.closeAllConnections()
+      }),
+  }
+}
