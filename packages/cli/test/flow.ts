@@ -130,5 +130,5 @@ export function storeFlow(store: FlowStore): void {
     ])
     // --progress: the bar on stderr even though it is not a terminal, ending at every check.
     expect(asJson.stderr).toMatch(/verify \[.*\] 7\/7 checks/)
-  })
+  }, 240_000) // about 15 child processes of 1 to 4 s each (tsx on the sources), more on a busy machine
 }

@@ -47,7 +47,8 @@ describe('pigeonhole --help', () => {
   })
 })
 
-describe('pigeonhole: usage errors exit with 2 and say what is wrong', () => {
+// Each case starts one to four child processes (tsx on the sources): room for a busy machine.
+describe('pigeonhole: usage errors exit with 2 and say what is wrong', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pigeonhole-cli-errors-'))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
