@@ -10,6 +10,7 @@ import { pageScaleCase } from './page-scale.js'
 import { pgEventLatencyCase } from './pg-event-latency.js'
 import { pgPageCase } from './pg-page.js'
 import { pgSendCase } from './pg-send.js'
+import { restSendCase } from './rest-send.js'
 import { sendCase } from './send.js'
 import { sendManyCase } from './send-many.js'
 import { sendPolicyCase } from './send-policy.js'
@@ -30,4 +31,5 @@ export const cases: readonly BenchCase[] = [
   fileCryptoCase,
   fileStreamCase,
   httpDeliveryCase,
+  restSendCase,
 ]

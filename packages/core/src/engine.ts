@@ -50,6 +50,7 @@ import type {
   IdGenerator,
   PigeonholeEvent,
   RemoteContentResolvers,
+  VerifyOptions,
 } from './types.js'
 import { address, addressPartPattern } from './validation/common.js'
 import { parseInput } from './validation/parse.js'
@@ -186,7 +187,7 @@ export interface Pigeonhole {
     readonly lastCursor: number
   }
   /** Recounts what is kept incrementally; returns the differences (empty when all is well). */
-  verify(): Promise<Difference[]>
+  verify(options?: VerifyOptions): Promise<Difference[]>
   /**
    * Lets the calls in flight finish (calls made from now on fail with `closed`), then
    * completes `events$` and closes the store. Calling it again returns the same promise.
@@ -348,7 +349,7 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
         return hub.lastCursor
       },
     },
-    verify: () => inFlight.run(() => verify(ctx)),
+    verify: (options) => inFlight.run(() => verify(ctx, options)),
     close: () => {
       closing ??= (async () => {
         sweep.stop()

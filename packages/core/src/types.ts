@@ -308,6 +308,20 @@ export interface Difference {
   details: { [key: string]: Json }
 }
 
+/** What `verify({ onProgress })` is told: once before the first check, then after each. */
+export interface VerifyProgress {
+  /** The check just finished (null before the first): `counts`, `entry_versions`, ... */
+  check: string | null
+  /** Checks finished so far, 0 to `total`. */
+  done: number
+  total: number
+}
+
+export interface VerifyOptions {
+  /** Called as the checks finish (a progress bar on a large store). A throw fails `verify`. */
+  onProgress?: (progress: VerifyProgress) => void
+}
+
 /** The engine's time source, in milliseconds since the epoch. */
 export interface Clock {
   now(): number

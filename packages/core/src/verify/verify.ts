@@ -1,8 +1,25 @@
 import { type Kysely, sql } from 'kysely'
+import { z } from 'zod'
 import { countMismatches, unknownCountOwners } from '../boxes/counts.js'
 import type { Database } from '../db/schema.js'
 import type { EngineContext } from '../engine/context.js'
-import type { Difference } from '../types.js'
+import type { Difference, VerifyOptions, VerifyProgress } from '../types.js'
+import { functionOption, parseOptions } from '../validation/parse-options.js'
+
+const verifyOptions = z.strictObject({
+  onProgress: functionOption<(progress: VerifyProgress) => void>().optional(),
+})
+
+/** The checks `verify` runs, in order (`VerifyProgress.check`). */
+export const verifyChecks = [
+  'counts',
+  'entry_versions',
+  'message_versions',
+  'orphan_entries',
+  'unknown_owners',
+  'orphan_file_chunks',
+  'requests',
+] as const
 
 /** Event types that each add one to a box entry's version. */
 const entryChanges = ['message.read', 'message.unread', 'message.moved', 'message.deleted']
@@ -12,16 +29,29 @@ const entryChanges = ['message.read', 'message.unread', 'message.moved', 'messag
  * and unread counts, entry and message versions against the event log, orphaned entries.
  * Empty when all is well. Reads the whole store: for tests and after a crash, not hot paths.
  */
-export function verify(ctx: EngineContext): Promise<Difference[]> {
+export function verify(ctx: EngineContext, options?: VerifyOptions): Promise<Difference[]> {
+  const { onProgress } = parseOptions(verifyOptions, options ?? {}, 'verify')
   // One snapshot: reads spread over a moment of concurrent writes would each see a different
   // state (a recount before a send, the kept counts after it) and report differences that
   // never existed. Events are compared by count(type), never by cursor, so an event that
   // PostgreSQL has not numbered yet still counts with the change it came with.
-  return ctx.snapshot(differences)
+  const total = verifyChecks.length
+  let done = 0
+  const step = (check: (typeof verifyChecks)[number]) =>
+    onProgress?.({ check, done: ++done, total })
+  return ctx.snapshot(async (db) => {
+    done = 0
+    onProgress?.({ check: null, done: 0, total })
+    return differences(db, step)
+  })
 }
 
-async function differences(db: Kysely<Database>): Promise<Difference[]> {
+async function differences(
+  db: Kysely<Database>,
+  step: (check: (typeof verifyChecks)[number]) => void,
+): Promise<Difference[]> {
   const out = await countMismatches(db)
+  step('counts')
 
   // count(v.type), not v.cursor: a committed event may still wait for its cursor (PostgreSQL).
   const entryVersions = await db
@@ -55,6 +85,7 @@ async function differences(db: Kysely<Database>): Promise<Difference[]> {
       },
     })
   }
+  step('entry_versions')
 
   const messageVersions = await db
     .selectFrom('messages as m')
@@ -71,6 +102,7 @@ async function differences(db: Kysely<Database>): Promise<Difference[]> {
       details: { messageId: r.id, version: Number(r.version), expected: 1 + Number(r.edits) },
     })
   }
+  step('message_versions')
 
   const orphans = await db
     .selectFrom('box_entries as e')
@@ -84,6 +116,7 @@ async function differences(db: Kysely<Database>): Promise<Difference[]> {
       details: { owner: r.owner, messageId: r.message_id, role: r.role },
     })
   }
+  step('orphan_entries')
 
   const strays = await unknownCountOwners(db)
     .union(
@@ -122,6 +155,7 @@ async function differences(db: Kysely<Database>): Promise<Difference[]> {
     )
     .execute()
   for (const r of strays) out.push({ kind: 'unknown_owner', details: { owner: r.owner } })
+  step('unknown_owners')
 
   // Chunks in the database whose file row is gone or expired (blob stores are not listed).
   const strayChunks = await db
@@ -137,6 +171,7 @@ async function differences(db: Kysely<Database>): Promise<Difference[]> {
       details: { fileId: r.file_id, chunks: Number(r.chunks) },
     })
   }
+  step('orphan_file_chunks')
 
   // Deciding and sending the Response are one transaction: at rest, nothing is Decided, and
   // every Completed request holds its Response.
@@ -156,5 +191,6 @@ async function differences(db: Kysely<Database>): Promise<Difference[]> {
       details: { owner: r.owner, requestId: r.id, direction: r.direction, status: r.status },
     })
   }
+  step('requests')
   return out
 }

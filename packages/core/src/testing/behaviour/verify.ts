@@ -26,5 +26,23 @@ export function describeVerify(options: ConformanceOptions): void {
         expect(found, `round ${round}`).toEqual([[], []])
       }
     })
+
+    it('tells onProgress before the first check and after each, with the same result', async () => {
+      await register(t.ph, 'alice', 'bob')
+      await t.ph.messages.send({ from: 'alice', to: ['bob'], content: {} })
+      const seen: { check: string | null; done: number; total: number }[] = []
+      const found = await t.ph.verify({ onProgress: (p) => seen.push(p) })
+      expect(found).toEqual(await t.ph.verify())
+      const total = seen[0]?.total ?? 0
+      expect(total).toBeGreaterThan(1)
+      expect(seen.map((p) => p.done)).toEqual(Array.from({ length: total + 1 }, (_, i) => i))
+      expect(seen[0]?.check).toBeNull()
+      expect(seen.slice(1).every((p) => typeof p.check === 'string' && p.total === total)).toBe(
+        true,
+      )
+      await expect(t.ph.verify({ onProgres: () => {} } as never)).rejects.toThrow(
+        /did you mean "onProgress"/,
+      )
+    })
   })
 }

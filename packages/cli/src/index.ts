@@ -1,0 +1,3 @@
+export { exitCodes, UsageError } from './errors.js'
+export { main } from './main.js'
+export type { Output } from './output.js'

@@ -1,0 +1,50 @@
+import { serveRest } from '@pigeonhole/transport-http'
+import { exitCodes, UsageError } from './errors.js'
+import type { Output } from './output.js'
+import { openEngine, type StoreFlags } from './store.js'
+
+export interface ServeFlags extends StoreFlags {
+  port: string
+  host: string
+}
+
+/**
+ * Opens the engine and serves the REST API until SIGINT or SIGTERM, then closes the server
+ * (open connections and SSE streams too) and the engine, and resolves with 0.
+ */
+export async function serveCommand(flags: ServeFlags, io: Output): Promise<number> {
+  const port = Number(flags.port)
+  if (!/^\d+$/.test(flags.port) || port > 65535) {
+    throw new UsageError(`--port: expected a port number from 0 to 65535, got "${flags.port}"`)
+  }
+  const { ph, describe } = await openEngine(flags, true)
+  let server: Awaited<ReturnType<typeof serveRest>>
+  try {
+    server = await serveRest(ph, { port, host: flags.host })
+  } catch (error) {
+    await ph.close()
+    throw error
+  }
+  io.out(`Pigeonhole REST API on ${server.url} (${describe})`)
+  io.out(`  OpenAPI document ${server.url}/openapi.json, route list ${server.url}/docs`)
+  const keys = await ph.admin.apiKeys.list()
+  if (!keys.some((k) => k.revokedAt === null)) {
+    io.out('  no live API key yet: create one with `pigeonhole keys create --label <text>` and the')
+    io.out('  same store option, then call with "Authorization: Bearer <key>"')
+  }
+  io.out('  Ctrl-C stops it')
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve()
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+  io.err('stopping: closing the server and the engine')
+  await server.close()
+  await ph.close()
+  io.err('stopped')
+  return exitCodes.ok
+}
