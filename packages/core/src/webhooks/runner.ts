@@ -34,14 +34,10 @@ export type WebhookSendResult =
     }
 
 /**
- * Sends one event to one endpoint. `signal` aborts when the runner stops: the attempt is then
- * not counted (the event goes again after the next start). Throwing counts as a failed attempt.
+ * Sends one event to one endpoint and resolves with the receiver's answer; it should give up
+ * after a timeout shorter than half the lease. Throwing counts as a failed attempt.
  */
-export type WebhookSend = (
-  endpoint: string,
-  event: PigeonholeEvent,
-  signal: AbortSignal,
-) => Promise<WebhookSendResult>
+export type WebhookSend = (endpoint: string, event: PigeonholeEvent) => Promise<WebhookSendResult>
 
 /** `ph.admin.webhooks.start(...)`. Everything but `endpoints` and `send` has a default. */
 export interface WebhookRunnerOptions {
@@ -71,7 +67,10 @@ export interface WebhookRunner {
   wake(): void
   /** Resolves once no queue this runner can send now has work (due ones sent or backing off). */
   idle(): Promise<void>
-  /** Stops: sends in flight are aborted (not counted as attempts), leases are given back. */
+  /**
+   * Stops: the sends in flight finish (their answers recorded, as the outbox worker does; a
+   * send gives up after its timeout), then the queues' leases are given back.
+   */
   stop(): Promise<void>
 }
 
@@ -98,8 +97,8 @@ export class WebhookRuntime implements WebhookRunner {
   readonly #report: (error: unknown) => void
   readonly #me = workerName()
   readonly #passes = new Coalescer(() => this.#pass())
-  /** Queues this runner is sending, by key, with their sends' abort. */
-  readonly #active = new Map<string, { done: Promise<void>; abort: AbortController }>()
+  /** Queues this runner is sending, by key. */
+  readonly #active = new Map<string, { done: Promise<void> }>()
   /** Endpoints found disabled (by a 410 here, or in the table). */
   readonly #disabled = new Set<string>()
   #ready = false
@@ -146,7 +145,6 @@ export class WebhookRuntime implements WebhookRunner {
   disabled(id: string): void {
     if (!this.#targets.has(id)) return
     this.#disabled.add(id)
-    for (const [key, run] of this.#active) if (key.startsWith(`${id}\u0000`)) run.abort.abort()
   }
 
   async idle(): Promise<void> {
@@ -164,7 +162,6 @@ export class WebhookRuntime implements WebhookRunner {
     this.#stopped = true
     this.#subscription?.unsubscribe()
     if (this.#timer) clearTimeout(this.#timer)
-    for (const run of this.#active.values()) run.abort.abort()
     await this.#passes.idle()
     while (this.#active.size > 0) await Promise.all([...this.#active.values()].map((r) => r.done))
     this.#onStop()
@@ -352,8 +349,7 @@ export class WebhookRuntime implements WebhookRunner {
 
   #run(row: QueueRow): void {
     const key = queueKey(row)
-    const abort = new AbortController()
-    const done = this.#drain(row, abort.signal)
+    const done = this.#drain(row)
       .catch((error: unknown) => {
         if (!this.#stopped) this.#report(error)
       })
@@ -362,18 +358,18 @@ export class WebhookRuntime implements WebhookRunner {
         // A slot is free: other due queues may be waiting for it.
         this.wake()
       })
-    this.#active.set(key, { done, abort })
+    this.#active.set(key, { done })
   }
 
   /** Sends a claimed queue's events in order until it is empty, fails, or the lease is lost. */
-  async #drain(row: QueueRow, signal: AbortSignal): Promise<void> {
+  async #drain(row: QueueRow): Promise<void> {
     const target = this.#targets.get(row.endpoint)!
     const types = target.types && new Set(target.types)
     let cursor = Number(row.cursor)
     let saved = cursor
     const attempts = Number(row.attempts)
     for (;;) {
-      if (signal.aborted) return this.#release(row, saved === cursor ? undefined : cursor)
+      if (this.#halted(row)) return this.#release(row, saved === cursor ? undefined : cursor)
       const events = await this.#queueEvents(row, cursor)
       if (events.length === 0) return this.#release(row, saved === cursor ? undefined : cursor)
       for (const event of events) {
@@ -381,15 +377,12 @@ export class WebhookRuntime implements WebhookRunner {
           cursor = event.cursor
           continue
         }
-        if (signal.aborted) return this.#release(row, saved === cursor ? undefined : cursor)
+        if (this.#halted(row)) return this.#release(row, saved === cursor ? undefined : cursor)
         let result: WebhookSendResult
         try {
-          result = await this.#send(row.endpoint, event, signal)
+          result = await this.#send(row.endpoint, event)
         } catch (error) {
           result = { ok: false, error: error instanceof Error ? error.message : String(error) }
-        }
-        if (signal.aborted && !result.ok) {
-          return this.#release(row, saved === cursor ? undefined : cursor)
         }
         if (result.ok) {
           cursor = event.cursor
@@ -403,6 +396,11 @@ export class WebhookRuntime implements WebhookRunner {
         return this.#backOff(row, cursor, front, result)
       }
     }
+  }
+
+  /** The runner stopped, or the endpoint was disabled: the queue's next event waits. */
+  #halted(row: QueueRow): boolean {
+    return this.#stopped || this.#disabled.has(row.endpoint)
   }
 
   /** The queue's events after `cursor`, oldest first. */
