@@ -56,6 +56,7 @@ import { address, addressPartPattern } from './validation/common.js'
 import { parseInput } from './validation/parse.js'
 import { parseOptions } from './validation/parse-options.js'
 import { verify } from './verify/verify.js'
+import { Webhooks } from './webhooks/webhooks.js'
 
 /** An event cursor: 0 (before the first event) or one an event carried. */
 const eventCursor = z.number().int().min(0)
@@ -301,6 +302,7 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     w.wake()
   }
   const files = new Files(ctx, filesConfig)
+  const webhooks = new Webhooks(ctx)
   const fileSweep = new PeriodicSweep(
     'files sweep',
     () => inFlight.run(() => files.sweep()),
@@ -314,7 +316,10 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
     consent: tracked(new Consent(ctx), inFlight),
     requests: tracked(requests, inFlight),
     files: tracked(files, inFlight),
-    admin: tracked(new Admin(ctx, tracked(new ApiKeys(ctx), inFlight)), inFlight),
+    admin: tracked(
+      new Admin(ctx, tracked(new ApiKeys(ctx), inFlight), tracked(webhooks, inFlight)),
+      inFlight,
+    ),
     events$: GuardedObservable.of(hub.events$, report),
     events: {
       since: (cursor) =>
@@ -360,6 +365,8 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
           await transport.stop()
         }
         await inFlight.close()
+        // Webhook sends in flight finish (their answers recorded); the queues' leases are given back.
+        await webhooks.stopAll()
         ctx.markClosed()
         await stopListening?.()
         await poller.stop()

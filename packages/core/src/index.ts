@@ -128,3 +128,15 @@ export {
   parseOptions,
   withMethods,
 } from './validation/parse-options.js'
+export type {
+  WebhookRunner,
+  WebhookRunnerOptions,
+  WebhookSend,
+  WebhookSendResult,
+  WebhookTarget,
+} from './webhooks/runner.js'
+export type {
+  WebhookEndpointState,
+  WebhookQueueState,
+  Webhooks,
+} from './webhooks/webhooks.js'

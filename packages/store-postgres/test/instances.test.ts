@@ -161,6 +161,7 @@ describePostgres('store-postgres: two engines on one database at once', () => {
         '006-files',
         '007-delivery',
         '008-api-keys',
+        '009-webhooks',
       ])
       await engines[0]!.accounts.register({ address: 'alice' })
       const end = await newestCursor(client, schema)

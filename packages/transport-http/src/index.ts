@@ -20,3 +20,12 @@ export {
 } from './peer/signing.js'
 export * from './rest/index.js'
 export { parseRetryAfter } from './retry-after.js'
+export {
+  newWebhookSecret,
+  signWebhook,
+  type WebhookEndpoint,
+  type WebhooksOptions,
+  webhookBody,
+  webhookId,
+  webhooks,
+} from './webhooks/webhooks.js'

@@ -8,6 +8,7 @@ import { loadThread } from '../threads/threads.js'
 import type { Message, Receipt, Thread } from '../types.js'
 import { messageId } from '../validation/common.js'
 import { parseInput } from '../validation/parse.js'
+import type { Webhooks } from '../webhooks/webhooks.js'
 
 /**
  * Reads for trusted host code: no access check. The `messages` facade answers an owner only
@@ -18,10 +19,17 @@ export class Admin {
   readonly #ctx: EngineContext
   /** API keys for the REST API: `create({ account?, label })`, `revoke(id)`, `list()`, `verify(key)`. */
   readonly apiKeys: ApiKeys
+  /**
+   * Push webhooks run from the event table: `start({ endpoints, send, ... })`, `status(id)`,
+   * `enable(id)`, `disable(id, reason?)`. `@pigeonhole/transport-http`'s `webhooks` sends them
+   * over HTTP (Standard Webhooks).
+   */
+  readonly webhooks: Webhooks
 
-  constructor(ctx: EngineContext, apiKeys: ApiKeys) {
+  constructor(ctx: EngineContext, apiKeys: ApiKeys, webhooks: Webhooks) {
     this.#ctx = ctx
     this.apiKeys = apiKeys
+    this.webhooks = webhooks
   }
 
   /**

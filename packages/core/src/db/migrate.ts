@@ -8,6 +8,7 @@ import * as m005 from './migrations/005-consent.js'
 import * as m006 from './migrations/006-files.js'
 import * as m007 from './migrations/007-delivery.js'
 import * as m008 from './migrations/008-api-keys.js'
+import * as m009 from './migrations/009-webhooks.js'
 import type { Database } from './schema.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was
@@ -23,6 +24,7 @@ const migrations: Record<string, MigrationModule> = {
   '006-files': m006,
   '007-delivery': m007,
   '008-api-keys': m008,
+  '009-webhooks': m009,
 }
 
 class CoreMigrations implements MigrationProvider {

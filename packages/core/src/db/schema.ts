@@ -217,6 +217,34 @@ export interface ApiKeysTable {
   revoked_at: number | null
 }
 
+/** A webhook endpoint's delivery state (its URL and secret are the host's configuration). */
+export interface WebhookEndpointsTable {
+  id: string
+  /** Events after this cursor are delivered. */
+  start_cursor: number
+  /** Every event up to this cursor has its account's queue row. */
+  scanned: number
+  created_at: number
+  disabled_at: number | null
+  disabled_reason: string | null
+}
+
+/** One ordered webhook queue: an endpoint and an account ('' for events without owner). */
+export interface WebhookCursorsTable {
+  endpoint: string
+  account: string
+  /** The last event acknowledged. */
+  cursor: number
+  /** The newest event of the account seen: work waits while head > cursor. */
+  head: number
+  attempts: number
+  due_at: number
+  claimed_by: string | null
+  claimed_until: number | null
+  last_error: string | null
+  updated_at: number
+}
+
 export interface Database {
   accounts: AccountsTable
   removed_accounts: RemovedAccountsTable
@@ -236,4 +264,6 @@ export interface Database {
   message_files: MessageFilesTable
   settings: SettingsTable
   api_keys: ApiKeysTable
+  webhook_endpoints: WebhookEndpointsTable
+  webhook_cursors: WebhookCursorsTable
 }

@@ -49,7 +49,7 @@ export const defaultDeliveryOptions: DeliveryOptions = {
  * peer said when (429/503 `Retry-After`).
  */
 export function retryDelay(
-  options: DeliveryOptions,
+  options: Pick<DeliveryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>,
   attempt: number,
   retryAfterMs: number | undefined,
 ): number {

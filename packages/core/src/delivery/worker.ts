@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto'
 import type { Selectable } from 'kysely'
-import { sql } from 'kysely'
 import type { FilesTable, OutboxTable } from '../db/schema.js'
 import type { EngineContext } from '../engine/context.js'
 import type { WriteTx } from '../engine/write-tx.js'
@@ -10,6 +8,7 @@ import { type Delivery, type DeliveryAck, TransportError } from '../transport/po
 import { chunk } from '../util/chunk.js'
 import { Coalescer } from '../util/coalescer.js'
 import { deliveryBytes, expandDelivery, fileIds, filesOf } from './files-out.js'
+import { leasedByOther, lockClaims, outboxLockKey, workerName } from './lease.js'
 import { type DeliveryOptions, retryDelay } from './options.js'
 import { failReceipts } from './receipts.js'
 
@@ -38,7 +37,7 @@ export class DeliveryWorker {
   /** The engine's files (chunks, master keys): attachments travel with their message. */
   readonly #files: FilesConfig | undefined
   /** This instance's name in `claimed_by`. */
-  readonly #me = `ins_${randomUUID()}`
+  readonly #me = workerName()
   readonly #passes = new Coalescer(() => this.#pass())
   #timer: ReturnType<typeof setTimeout> | undefined
   #stopped = false
@@ -141,11 +140,7 @@ export class DeliveryWorker {
     return ctx.write(async (tx) => {
       // Claims are taken one instance at a time: a queue's head and the rows behind it go to
       // one instance, never split (the lock ends with the transaction).
-      if (ctx.store.dialect === 'postgres') {
-        await sql`select pg_advisory_xact_lock(${outboxLockKey}, hashtext(current_schema()))`.execute(
-          tx.db,
-        )
-      }
+      await lockClaims(ctx, tx, outboxLockKey)
       const rows = await tx.db
         .selectFrom('outbox')
         .selectAll()
@@ -160,11 +155,7 @@ export class DeliveryWorker {
         const key = queueKey(row)
         let take = decided.get(key)
         if (take === undefined) {
-          const leased =
-            row.claimed_until !== null &&
-            Number(row.claimed_until) > now &&
-            row.claimed_by !== this.#me
-          take = !leased && Number(row.due_at) <= now
+          take = !leasedByOther(row, now, this.#me) && Number(row.due_at) <= now
           decided.set(key, take)
         }
         if (!take) continue
@@ -407,9 +398,6 @@ export class DeliveryWorker {
     }
   }
 }
-
-/** The advisory lock of outbox claims: this number and the schema's hash (one lock per schema). */
-const outboxLockKey = 7013
 
 /** A message delivery refused for good: its recipients there failed, and the sender is told. */
 async function refused(
