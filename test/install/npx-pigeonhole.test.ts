@@ -50,8 +50,10 @@ test('npx pigeonhole resolves the built bin: --help, and serve --sqlite app.db a
       })
       server.stdout.on('data', (c: Buffer) => {
         out += c.toString('utf8')
+        // The whole banner (its last line says how to stop it), not just the URL line: the
+        // lines after it may come in a later chunk.
         const found = /REST API on (http:\/\/\S+)/.exec(out)?.[1]
-        if (found) {
+        if (found && out.includes('Ctrl-C stops it')) {
           clearTimeout(timer)
           resolve(found)
         }

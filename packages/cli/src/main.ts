@@ -42,11 +42,15 @@ function program(io: Output, done: (code: number) => void): Command {
       .command('serve')
       .description('open the engine and serve the REST API (@pigeonhole/transport-http)')
       .option('--port <number>', 'the port (0: a free one)', '3000')
-      .option('--host <address>', 'the address to listen on', '127.0.0.1'),
+      .option('--host <address>', 'the address to listen on', '127.0.0.1')
+      .option(
+        '--webhook <url>',
+        'push every event to this URL as a Standard Webhooks POST, signed with $PIGEONHOLE_WEBHOOK_SECRET',
+      ),
   )
     .addHelpText(
       'after',
-      `${storeHelp}\n\nExample:\n  npx pigeonhole serve --sqlite app.db\n  DATABASE_URL=postgres://me@db/app npx pigeonhole serve --port 8080`,
+      `${storeHelp}\n\nExample:\n  npx pigeonhole serve --sqlite app.db\n  DATABASE_URL=postgres://me@db/app npx pigeonhole serve --port 8080\n  PIGEONHOLE_WEBHOOK_SECRET=whsec_... npx pigeonhole serve --sqlite app.db --webhook https://example.com/hook`,
     )
     .action(run(async (flags: ServeFlags) => (await commands.serve()).serveCommand(flags, io)))
 

@@ -58,8 +58,8 @@ export interface Serving {
 }
 
 /** Starts `pigeonhole serve ...args` and waits for the URL it prints. */
-export function serve(args: string[]): Promise<Serving> {
-  const child = start(['serve', '--port', '0', ...args], childEnv())
+export function serve(args: string[], env: Record<string, string> = {}): Promise<Serving> {
+  const child = start(['serve', '--port', '0', ...args], childEnv(env))
   let stdout = ''
   let stderr = ''
   const exited = new Promise<Run>((resolve) => {
