@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
 import type { EngineContext } from '../engine/context.js'
 import { lockRows } from '../engine/row-locks.js'
 import type { FilesConfig } from './files.js'
@@ -58,23 +60,8 @@ export async function sweepFiles(
 
   let after = ''
   for (;;) {
-    const orphans = await ctx.db
-      .selectFrom('files as f')
-      .select('f.id')
+    const orphans = await orphanFiles(ctx.db)
       .where('f.id', '>', after)
-      .where((eb) =>
-        eb.or([eb('f.deleted_at', 'is not', null), eb('f.status', 'in', ['expired', 'deleting'])]),
-      )
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('message_files as mf')
-              .select('mf.file_id')
-              .whereRef('mf.file_id', '=', 'f.id'),
-          ),
-        ),
-      )
       .orderBy('f.id')
       .limit(sweepBatch)
       .execute()
@@ -121,23 +108,7 @@ export async function deleteIfOrphan(
   id: string,
 ): Promise<boolean> {
   const orphan = await ctx.write(async (tx) => {
-    const query = tx.db
-      .selectFrom('files as f')
-      .select('f.id')
-      .where('f.id', '=', id)
-      .where((eb) =>
-        eb.or([eb('f.deleted_at', 'is not', null), eb('f.status', 'in', ['expired', 'deleting'])]),
-      )
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('message_files as mf')
-              .select('mf.file_id')
-              .whereRef('mf.file_id', '=', 'f.id'),
-          ),
-        ),
-      )
+    const query = orphanFiles(tx.db).where('f.id', '=', id)
     const row = await lockRows(query, ctx, 'update').executeTakeFirst()
     if (!row) return false
     // No longer attachable: the attachments step needs a ready file not deleted by its owner
@@ -155,4 +126,24 @@ export async function deleteIfOrphan(
     await tx.db.deleteFrom('files').where('id', '=', id).where('status', '=', 'deleting').execute()
   }, 'files: delete')
   return true
+}
+
+/** Files nobody holds any more: let go by their owner (or expired) and attached to no message. */
+function orphanFiles(db: Kysely<Database>) {
+  return db
+    .selectFrom('files as f')
+    .select('f.id')
+    .where((eb) =>
+      eb.or([eb('f.deleted_at', 'is not', null), eb('f.status', 'in', ['expired', 'deleting'])]),
+    )
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('message_files as mf')
+            .select('mf.file_id')
+            .whereRef('mf.file_id', '=', 'f.id'),
+        ),
+      ),
+    )
 }

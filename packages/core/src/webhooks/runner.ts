@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely'
+import type { Selectable, Updateable } from 'kysely'
 import type { Subscription } from 'rxjs'
 import type { WebhookCursorsTable } from '../db/schema.js'
 import { leasedByOther, lockClaims, webhookLockKey, workerName } from '../delivery/lease.js'
@@ -441,20 +441,7 @@ export class WebhookRuntime implements WebhookRunner {
 
   /** Gives the queue back (after `cursor` when events were skipped by type). */
   async #release(row: QueueRow, cursor: number | undefined): Promise<void> {
-    await this.#ctx.write(async (tx) => {
-      await tx.db
-        .updateTable('webhook_cursors')
-        .set({
-          ...(cursor !== undefined && { cursor }),
-          claimed_by: null,
-          claimed_until: null,
-          updated_at: tx.now,
-        })
-        .where('endpoint', '=', row.endpoint)
-        .where('account', '=', row.account)
-        .where('claimed_by', '=', this.#me)
-        .execute()
-    }, 'webhooks.release')
+    await this.#giveBack(row, 'webhooks.release', () => (cursor === undefined ? {} : { cursor }))
   }
 
   async #backOff(
@@ -463,23 +450,29 @@ export class WebhookRuntime implements WebhookRunner {
     attempts: number,
     result: { error: string; retryAfterMs?: number | undefined },
   ): Promise<void> {
+    await this.#giveBack(row, 'webhooks.backOff', (now) => ({
+      cursor,
+      attempts,
+      due_at: now + retryDelay(this.#retry, attempts, result.retryAfterMs),
+      last_error: result.error.slice(0, 1000),
+    }))
+  }
+
+  /** Unclaims the queue, if it is still this instance's, with `more` columns set. */
+  async #giveBack(
+    row: QueueRow,
+    where: string,
+    more: (now: number) => Updateable<WebhookCursorsTable>,
+  ): Promise<void> {
     await this.#ctx.write(async (tx) => {
       await tx.db
         .updateTable('webhook_cursors')
-        .set({
-          cursor,
-          attempts,
-          due_at: tx.now + retryDelay(this.#retry, attempts, result.retryAfterMs),
-          last_error: result.error.slice(0, 1000),
-          claimed_by: null,
-          claimed_until: null,
-          updated_at: tx.now,
-        })
+        .set({ ...more(tx.now), claimed_by: null, claimed_until: null, updated_at: tx.now })
         .where('endpoint', '=', row.endpoint)
         .where('account', '=', row.account)
         .where('claimed_by', '=', this.#me)
         .execute()
-    }, 'webhooks.backOff')
+    }, where)
   }
 
   /** 410 Gone: the endpoint is disabled (every instance stops); its cursors stay. */
