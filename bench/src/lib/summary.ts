@@ -82,7 +82,12 @@ export function summarize(targets: readonly Target[], runs: readonly RunFigure[]
       }
     }
     if (byRow.size === 0) {
-      const row = typeof target.row === 'string' ? target.row : String(target.row)
+      const row =
+        typeof target.row === 'string'
+          ? target.row
+          : target.row.source === '.'
+            ? 'every row'
+            : `rows matching ${String(target.row)}`
       lines.push({
         case: target.case,
         row,
