@@ -65,7 +65,7 @@ export const countsScaleCase: BenchCase = {
         for (const suffix of ['', '-wal', '-shm']) await rm(`${path}${suffix}`, { force: true })
       }
     }
-    env.log(growthLine('boxes.counts', bySize))
+    env.log(growthLine(env, 'boxes.counts', bySize))
     return rows
   },
 }

@@ -1,6 +1,4 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import {
   defaultChunkSize,
   FileDecryptor,
@@ -9,6 +7,7 @@ import {
   nativeChaCha,
 } from '../../../packages/core/src/files/crypto/index.js'
 import { type BenchCase, type BenchRow, planFor } from '../lib/case.js'
+import { collectGarbage, memoryNow } from '../lib/heap.js'
 import { measureAlternating, type Stats } from '../lib/measure.js'
 
 const MiB = 1024 * 1024
@@ -88,15 +87,10 @@ async function streamingPeak(total: number): Promise<{ heap: number; rss: number
   async function* sealed() {
     for await (const c of encryptor.encrypt(source())) yield c.sealed
   }
-  const sample = () => {
-    const m = process.memoryUsage()
-    return { heap: m.heapUsed + m.arrayBuffers, rss: m.rss }
-  }
+  const sample = memoryNow
   // The baseline after a full collection (and a pause: V8 frees array buffers off-thread), so
   // the garbage of the cases before does not hide growth.
-  setFlagsFromString('--expose-gc')
-  ;(runInNewContext('gc') as () => void)()
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  await collectGarbage()
   const before = sample()
   const peak = { ...before }
   let n = 0

@@ -1,12 +1,11 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { openPigeonhole, type Pigeonhole } from '@pigeonhole/core'
 import { sqliteStore } from '@pigeonhole/store-sqlite'
 import type BetterSqlite3 from 'better-sqlite3'
 import { type BenchCase, type BenchRow, planFor } from '../lib/case.js'
 import { openReference } from '../lib/files.js'
+import { collectGarbage, memoryNow } from '../lib/heap.js'
 import { measureAlternating } from '../lib/measure.js'
 import { rawDecrypt, rawEncrypt } from './file-crypto.js'
 
@@ -185,6 +184,7 @@ export const fileStreamCase: BenchCase = {
           `upload ${peak.upMBps.toFixed(0)} MB/s, download ${peak.downMBps.toFixed(0)} MB/s, peak growth ` +
           `heap + array buffers ${(peak.heap / MiB).toFixed(1)} MiB, rss ${(peak.rss / MiB).toFixed(1)} MiB`,
       )
+      env.figure(`peak growth, ${shortMiB(streamed)} up and down`, 'MiB', peak.heap / MiB)
     } finally {
       await ph.close()
     }
@@ -192,15 +192,13 @@ export const fileStreamCase: BenchCase = {
   },
 }
 
+const shortMiB = (bytes: number) =>
+  bytes >= 1024 * MiB ? `${bytes / 1024 / MiB} GiB` : `${bytes / MiB} MiB`
+
 async function streamingPeak(ph: Pigeonhole, total: number) {
   const block = Uint8Array.from(randomBytes(piece))
-  const sample = () => {
-    const m = process.memoryUsage()
-    return { heap: m.heapUsed + m.arrayBuffers, rss: m.rss }
-  }
-  setFlagsFromString('--expose-gc')
-  ;(runInNewContext('gc') as () => void)()
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  const sample = memoryNow
+  await collectGarbage()
   const before = sample()
   const peak = { ...before }
   let n = 0

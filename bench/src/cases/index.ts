@@ -1,6 +1,7 @@
 import type { BenchCase } from '../lib/case.js'
 import { broadcastCase } from './broadcast.js'
 import { countsScaleCase } from './counts-scale.js'
+import { eventsBackpressureCase } from './events-backpressure.js'
 import { fileCryptoCase } from './file-crypto.js'
 import { fileStreamCase } from './file-stream.js'
 import { httpDeliveryCase } from './http-delivery.js'
@@ -30,6 +31,7 @@ export const cases: readonly BenchCase[] = [
   pgEventLatencyCase,
   fileCryptoCase,
   fileStreamCase,
+  eventsBackpressureCase,
   httpDeliveryCase,
   restSendCase,
 ]

@@ -102,8 +102,8 @@ export const pageScaleCase: BenchCase = {
         await rm(`${path}-shm`, { force: true })
       }
     }
-    env.log(growthLine('the first page', first))
-    env.log(growthLine('the middle page', mid))
+    env.log(growthLine(env, 'the first page', first))
+    env.log(growthLine(env, 'the middle page', mid))
     // Quick runs draw too (so the code keeps working) but not over the committed chart.
     const target = env.quick ? join(env.dir, 'page-latency.svg') : chartFile
     await writeFile(target, chart(first, mid))

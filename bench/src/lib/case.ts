@@ -1,4 +1,5 @@
 import type { SamplePlan, Stats } from './measure.js'
+import type { TargetKind } from './summary.js'
 
 /** What a case gets from the runner. */
 export interface BenchEnv {
@@ -7,6 +8,11 @@ export interface BenchEnv {
   /** A fresh temporary directory for the case's database files. */
   dir: string
   log(line: string): void
+  /**
+   * Reports a figure that is not a pair row (a growth, a peak of memory, a time), under a
+   * label targets can attach to (src/targets.ts). Log it too: this only feeds the summary.
+   */
+  figure(row: string, kind: Exclude<TargetKind, 'ratio'>, value: number): void
 }
 
 /** One line of the table: the engine and its raw-driver reference doing the same work. */

@@ -1,5 +1,4 @@
 import type { Observable } from 'rxjs'
-import { z } from 'zod'
 import { Accounts } from './accounts/accounts.js'
 import { Admin } from './admin/admin.js'
 import { ApiKeys } from './api-keys/api-keys.js'
@@ -24,9 +23,9 @@ import { PigeonholeError } from './errors.js'
 import { afterCommit } from './events/after-commit.js'
 import { EventHub } from './events/event-hub.js'
 import { EventPoller } from './events/event-poller.js'
+import { type EventsFacade, eventsFacade } from './events/events-facade.js'
 import { GuardedObservable, logSubscriberError } from './events/guarded-observable.js'
 import { newestCursor, readEventsAfter } from './events/queries.js'
-import { boundedSince } from './events/since-bound.js'
 import { blobChunks, databaseChunks } from './files/chunk-store.js'
 import { defaultChunkSize } from './files/crypto/index.js'
 import { Files } from './files/files.js'
@@ -52,30 +51,10 @@ import type {
   RemoteContentResolvers,
   VerifyOptions,
 } from './types.js'
-import { address, addressPartPattern } from './validation/common.js'
-import { parseInput } from './validation/parse.js'
+import { addressPartPattern } from './validation/common.js'
 import { parseOptions } from './validation/parse-options.js'
 import { verify } from './verify/verify.js'
 import { Webhooks } from './webhooks/webhooks.js'
-
-/** An event cursor: 0 (before the first event) or one an event carried. */
-const eventCursor = z.number().int().min(0)
-
-const eventsReadInput = z.strictObject({
-  /** Events after this cursor (0: from the first). */
-  after: eventCursor,
-  /** 1 to 1000, default 100. */
-  limit: z.number().int().min(1).max(1000).optional(),
-  /** Only the events of this owner (events whose owner is null are then left out). */
-  owner: address.optional(),
-})
-
-/** One page of stored events (`events.read`). */
-export interface EventPage {
-  items: PigeonholeEvent[]
-  /** The cursor to pass as `after` next: the last item's, or `after` when there was none. */
-  nextCursor: number
-}
 
 export interface PigeonholeOptions {
   /** Where everything is kept: `sqliteStore(...)`, `postgresStore(...)`. */
@@ -172,21 +151,8 @@ export interface Pigeonhole {
   readonly admin: Admin
   /** Every committed event after open, once each, in cursor order. */
   readonly events$: Observable<PigeonholeEvent>
-  readonly events: {
-    /**
-     * Stored events after `cursor` (0: from the start), then live ones; no gap, no duplicate.
-     * A cursor past the newest stored event errors the stream with `invalid_input`.
-     */
-    since(cursor: number): Observable<PigeonholeEvent>
-    /**
-     * One page of stored events after `after`, oldest first, for clients that poll (the same
-     * cursor as `since`). `after` past the newest stored event is `invalid_input` on `after`,
-     * as for `since`. With `owner`, only that owner's events.
-     */
-    read(input: { after: number; limit?: number; owner?: string }): Promise<EventPage>
-    /** The cursor of the newest event this engine has emitted. */
-    readonly lastCursor: number
-  }
+  /** Following, streaming and paging the stored events (see `EventsFacade`). */
+  readonly events: EventsFacade
   /** Recounts what is kept incrementally; returns the differences (empty when all is well). */
   verify(options?: VerifyOptions): Promise<Difference[]>
   /**
@@ -321,39 +287,7 @@ export async function openPigeonhole(options: PigeonholeOptions): Promise<Pigeon
       inFlight,
     ),
     events$: GuardedObservable.of(hub.events$, report),
-    events: {
-      since: (cursor) =>
-        GuardedObservable.of(
-          boundedSince(
-            parseInput(eventCursor, cursor, 'events.since', 'cursor'),
-            () => hub.lastCursor,
-            () => newestCursor(store.db),
-            (from) => hub.since(from),
-          ),
-          report,
-        ),
-      read: (input) =>
-        inFlight.run(async () => {
-          const where = 'events.read'
-          const { after, limit, owner } = parseInput(eventsReadInput, input, where)
-          ctx.assertOpen()
-          const items = await readEventsAfter(store.db, after, limit ?? 100, owner)
-          if (items.length === 0 && after > 0) {
-            const newest = await newestCursor(store.db)
-            if (after > newest) {
-              throw new PigeonholeError(
-                'invalid_input',
-                `${where}: after: cursor ${after} is past the newest stored event (${newest})`,
-                { field: 'after', expected: `a cursor up to ${newest}`, got: String(after) },
-              )
-            }
-          }
-          return { items, nextCursor: items.at(-1)?.cursor ?? after }
-        }),
-      get lastCursor() {
-        return hub.lastCursor
-      },
-    },
+    events: eventsFacade(store.db, hub, ctx, inFlight, report),
     verify: (options) => inFlight.run(() => verify(ctx, options)),
     close: () => {
       closing ??= (async () => {

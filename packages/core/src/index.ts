@@ -21,12 +21,12 @@ export type { DeliveryOptions } from './delivery/options.js'
 export type { Limits } from './engine/context.js'
 export { systemClock, ulidIds } from './engine/ids.js'
 export {
-  type EventPage,
   openPigeonhole,
   type Pigeonhole,
   type PigeonholeOptions,
 } from './engine.js'
 export { type ErrorCode, errorCodes, isPigeonholeError, PigeonholeError } from './errors.js'
+export type { EventPage, EventStream, EventsFacade } from './events/events-facade.js'
 export type { Files } from './files/files.js'
 export { type FsBlobStoreOptions, fsBlobStore } from './files/fs-blob-store.js'
 export type { AttachmentInput, FileData, FileRefInput, UploadInput } from './files/schemas.js'

@@ -14,8 +14,16 @@ interface SseEvent {
   data: { cursor: number; owner: string | null }
 }
 
-/** Reads SSE events until `count` arrived, then drops the connection. */
-async function readEvents(key: string, count: number, lastId?: string): Promise<SseEvent[]> {
+/**
+ * Reads SSE events until `count` arrived, then drops the connection; with `pauseMs`, a slow
+ * client: waits that long before each read.
+ */
+async function readEvents(
+  key: string,
+  count: number,
+  lastId?: string,
+  pauseMs = 0,
+): Promise<SseEvent[]> {
   const controller = new AbortController()
   const headers: Record<string, string> = { authorization: `Bearer ${key}` }
   if (lastId !== undefined) headers['last-event-id'] = lastId
@@ -25,6 +33,7 @@ async function readEvents(key: string, count: number, lastId?: string): Promise<
   const events: SseEvent[] = []
   let buffer = ''
   while (events.length < count) {
+    if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs))
     const { value, done } = await reader.read()
     if (done) break
     buffer += value
@@ -94,6 +103,34 @@ describe('REST: events', () => {
         (e) => e.data.owner === 'bob' && e.id === String(e.data.cursor),
       ),
     ).toBe(true)
+  })
+
+  it('SSE: a burst larger than the stream holds (2,000 events at once) reaches a slow client whole, in order', async () => {
+    const start = (await t.ph.events.read({ after: 0, limit: 1000 })).nextCursor
+    const reading = readEvents(t.admin, 2002, String(start), 50)
+    await new Promise((r) => setTimeout(r, 100))
+    // One commit of 2,000 events: more than the 1,000 the server's stream queues for the client.
+    const sent = await t.ph.messages.sendMany(
+      Array.from({ length: 1000 }, (_, i) => ({
+        identifier: `b${i}`,
+        from: 'alice',
+        to: ['bob'],
+        content: { i },
+      })),
+    )
+    expect(sent.created).toBe(1000)
+    await send(1)
+    const got = await reading
+    const stored: number[] = []
+    for (let after = start; ; ) {
+      const page = await t.ph.events.read({ after, limit: 1000 })
+      stored.push(...page.items.map((e) => e.cursor))
+      if (page.items.length < 1000) break
+      after = page.nextCursor
+    }
+    expect(stored).toHaveLength(2002)
+    expect(got.map((e) => e.data.cursor)).toEqual(stored)
+    expect(got.every((e) => e.id === String(e.data.cursor))).toBe(true)
   })
 
   it('SSE also live, and with Accept: text/event-stream on /events', async () => {

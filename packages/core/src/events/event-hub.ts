@@ -1,11 +1,12 @@
 import { Observable, Subject } from 'rxjs'
 import type { PigeonholeEvent } from '../types.js'
-import { yieldToEventLoop } from '../util/yield.js'
+import { EventFollower } from './event-follower.js'
 
 /** Reads stored events after a cursor, oldest first. */
 export type ReadEventsAfter = (cursor: number, limit: number) => Promise<PigeonholeEvent[]>
 
-const replayPage = 500
+/** How many events a follower holds for a slow reader by default. */
+export const defaultHighWaterMark = 1000
 
 /**
  * Emits every committed event once, in cursor order, and replays stored ones for `since`.
@@ -42,41 +43,40 @@ export class EventHub {
   }
 
   /**
-   * Stored events after `cursor`, then live ones: subscribes to live first and buffers, reads
-   * the table page by page, then drains the buffer past the last replayed cursor. No gap, no
-   * duplicate.
+   * Every event after `after`, pulled at the reader's pace with a bounded number held (see
+   * `EventFollower`): stored ones first, then live ones; no gap, no duplicate.
    */
-  since(cursor: number): Observable<PigeonholeEvent> {
+  follow(after: number, highWaterMark: number, check?: () => Promise<void>): EventFollower {
+    return new EventFollower({
+      live: this.events$,
+      readAfter: this.#readAfter,
+      after,
+      highWaterMark,
+      ...(check && { check }),
+    })
+  }
+
+  /**
+   * `follow` as an Observable: stored events after `cursor`, then live ones. A subscriber that
+   * is slower than the events holds at most `highWaterMark` of them (plus one page); the rest
+   * are read back from the table when it gets to them.
+   */
+  since(
+    cursor: number,
+    check?: () => Promise<void>,
+    highWaterMark = defaultHighWaterMark,
+  ): Observable<PigeonholeEvent> {
     return new Observable<PigeonholeEvent>((subscriber) => {
-      let last = cursor
-      let replaying = true
-      const buffer: PigeonholeEvent[] = []
-      const deliver = (event: PigeonholeEvent) => {
-        if (event.cursor <= last) return
-        last = event.cursor
-        subscriber.next(event)
-      }
-      const live = this.#subject.subscribe({
-        next: (event) => (replaying ? buffer.push(event) : deliver(event)),
-        error: (err) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      })
-      const replay = async () => {
+      const follower = this.follow(cursor, highWaterMark, check)
+      const pump = async () => {
         for (;;) {
-          const rows = await this.#readAfter(last, replayPage)
-          for (const row of rows) {
-            if (subscriber.closed) return
-            deliver(row)
-          }
-          if (rows.length < replayPage) break
-          // A long replay must not hold the host's event loop (SQLite reads are synchronous).
-          await yieldToEventLoop()
+          const next = await follower.next()
+          if (next.done) return subscriber.complete()
+          subscriber.next(next.value)
         }
-        for (const event of buffer.splice(0)) deliver(event)
-        replaying = false
       }
-      replay().catch((err: unknown) => subscriber.error(err))
-      return () => live.unsubscribe()
+      pump().catch((err: unknown) => subscriber.error(err))
+      return () => void follower.return()
     })
   }
 }

@@ -1,4 +1,4 @@
-import type { Pigeonhole, PigeonholeEvent } from '@pigeonhole/core'
+import type { Pigeonhole } from '@pigeonhole/core'
 import type { Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import type { Principal } from './auth.js'
@@ -69,39 +69,40 @@ async function sse(c: Context<Env>, ph: Pigeonhole, p: Principal, heartbeatMs: n
   await ph.events.read({ after, limit: 1 })
   const owner = ownerOf(p)
   return streamSSE(c, async (out) => {
-    let chain = Promise.resolve()
-    let failed: unknown
-    let finish = () => {}
-    const done = new Promise<void>((resolve) => {
-      finish = resolve
-    })
-    const write = (e: PigeonholeEvent) => {
-      chain = chain
-        .then(() => out.writeSSE({ id: String(e.cursor), event: e.type, data: JSON.stringify(e) }))
-        .catch((error) => {
-          failed = error
-          finish()
-        })
+    // Pulled one event at a time, each written (and the socket drained) before the next: a
+    // client that reads slowly holds at most the stream's high-water mark of events here; the
+    // rest wait in the event table.
+    const events = ph.events.stream({ since: after })
+    out.onAbort(() => void events.return())
+    let writing: Promise<unknown> = Promise.resolve()
+    let busy = false
+    const send = (write: () => Promise<unknown>) => {
+      busy = true
+      writing = write().finally(() => (busy = false))
+      return writing
     }
-    out.onAbort(() => finish())
-    const subscription = ph.events.since(after).subscribe({
-      next: (e) => {
-        if (owner === undefined || e.owner === owner) write(e)
-      },
-      error: (error) => {
-        failed = error
-        finish()
-      },
-      complete: () => finish(),
-    })
+    // A heartbeat only when nothing is being written: a stalled client never piles them up.
     const beat = setInterval(() => {
-      chain = chain.then(() => out.write(': keep-alive\n\n')).then(() => undefined)
+      if (!busy) void send(() => out.write(': keep-alive\n\n'))
     }, heartbeatMs)
     beat.unref?.()
-    await done
-    clearInterval(beat)
-    subscription.unsubscribe()
-    await chain.catch(() => {})
+    let failed: unknown
+    try {
+      for await (const e of events) {
+        if (owner !== undefined && e.owner !== owner) continue
+        await writing
+        if (out.aborted) break
+        await send(() =>
+          out.writeSSE({ id: String(e.cursor), event: e.type, data: JSON.stringify(e) }),
+        )
+      }
+    } catch (error) {
+      failed = error
+    } finally {
+      clearInterval(beat)
+      await events.return()
+      await writing.catch(() => {})
+    }
     if (failed !== undefined && !out.aborted) {
       await out.writeSSE({ event: 'error', data: JSON.stringify({ detail: String(failed) }) })
     }

@@ -21,6 +21,7 @@ import { describeDryRun } from './dry-run.js'
 import { describeErrorFields } from './error-fields.js'
 import { describeErrors } from './errors.js'
 import { describeEvents } from './events.js'
+import { describeEventsBackpressure } from './events-backpressure.js'
 import { describeEventsSinceBound } from './events-since-bound.js'
 import { describeFilesAccess } from './files-access.js'
 import { describeFilesAttachments } from './files-attachments.js'
@@ -86,6 +87,7 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeBoxes(options)
     describeThreads(options)
     describeEvents(options)
+    describeEventsBackpressure(options)
     describeEventsSinceBound(options)
     describeSubscriberErrors(options)
     describeFilesUpload(options)
