@@ -62,10 +62,17 @@ export function inspector(options: InspectorOptions): Hono {
   const unauthenticated = () =>
     problemAnswer('unauthenticated', 'an admin API key is needed: sign in on the page')
 
-  const app = new Hono()
+  // Not strict: mounted at /inspect, both /inspect and /inspect/ reach the page route.
+  const app = new Hono({ strict: false })
   app.onError(() => problemAnswer('internal', 'the inspector failed'))
+  // The page's URLs are relative: it is served from a path that ends with a slash, or as
+  // index.html (what /inspect redirects to: a strict host router has no /inspect/).
   const page = async () => (await asset('index.html'))!
-  app.get('/', page)
+  app.get('/', async (c) => {
+    const url = new URL(c.req.url)
+    if (url.pathname.endsWith('/')) return page()
+    return c.redirect(`${url.pathname}/index.html${url.search}`, 308)
+  })
   app.get('/index.html', page)
   app.get('/assets/:name', async (c) => (await asset(c.req.param('name'))) ?? c.notFound())
 

@@ -120,7 +120,7 @@ describe('the inspector page', () => {
     await page.click(`${pane()} [data-message="${seeded.lunch}"]`)
     await page.waitForSelector(`${pane()} .receipts`)
     const rows = await page.$$eval(`${pane()} .receipts tbody tr`, (trs) =>
-      trs.map((tr) => [(tr as HTMLElement).dataset.recipient, tr.lastElementChild?.textContent]),
+      trs.map((tr) => [tr.getAttribute('data-recipient'), tr.lastElementChild?.textContent]),
     )
     expect(rows).toEqual([
       ['bob', 'read'],
@@ -152,7 +152,10 @@ describe('the inspector page', () => {
   it('after a reload the tail resumes after the last cursor it saw: no gap, no repeat', async () => {
     const saved = Number(
       await page.evaluate(
-        () => Object.entries(localStorage).find(([k]) => k.endsWith(':main:cursor'))?.[1],
+        () =>
+          Object.entries((globalThis as unknown as { localStorage: object }).localStorage).find(
+            ([k]) => k.endsWith(':main:cursor'),
+          )?.[1],
       ),
     )
     expect(saved).toBe(ph.events.lastCursor)
@@ -165,7 +168,7 @@ describe('the inspector page', () => {
     await open(page, server.url, adminKey)
     await page.waitForSelector(`${pane()} .events >> text=${missed.id}`)
     const cursors = await page.$$eval(`${pane()} .events li`, (lis) =>
-      lis.map((li) => Number((li as HTMLElement).dataset.cursor)),
+      lis.map((li) => Number(li.getAttribute('data-cursor'))),
     )
     expect(cursors.length).toBeGreaterThan(0)
     expect(Math.min(...cursors)).toBe(saved + 1)

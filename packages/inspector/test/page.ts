@@ -42,6 +42,6 @@ export function shownBoxes(page: Page, engine = 'main') {
 /** The message ids of the rows on show, top to bottom. */
 export function shownMessages(page: Page, engine = 'main') {
   return page.$$eval(`${pane(engine)} .message-row`, (rows) =>
-    rows.map((r) => (r as HTMLElement).dataset.message),
+    rows.map((r) => r.getAttribute('data-message')),
   )
 }
