@@ -20,9 +20,12 @@ export const chromiumArgs = [
  */
 export function ensureChromium(): void {
   if (existsSync(chromiumPath)) return
+  console.warn(`the browser tests need ${chromiumPath}: installing it (apt-get install chromium)`)
   try {
-    execFileSync('apt-get', ['update'], { stdio: 'inherit' })
-    execFileSync('apt-get', ['install', '-y', 'chromium'], {
+    // Browser test files run side by side: the second apt-get waits for the first one's lock.
+    const wait = ['-o', 'DPkg::Lock::Timeout=600']
+    execFileSync('apt-get', [...wait, 'update'], { stdio: 'inherit' })
+    execFileSync('apt-get', [...wait, 'install', '-y', 'chromium'], {
       stdio: 'inherit',
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     })
