@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { serveInspector } from '@pigeonhole/inspector'
 import { exitCodes, UsageError } from './errors.js'
 import type { Output } from './output.js'
+import { untilStopped } from './signals.js'
 import { openEngine, type StoreFlags } from './store.js'
 
 export interface InspectFlags extends StoreFlags {
@@ -57,15 +58,7 @@ export async function inspectCommand(
   )
   io.out('  open the whole URL: the key after # signs the page in (it is made for this run only)')
   io.out('  Ctrl-C stops it')
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      resolve()
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
+  await untilStopped()
   io.err('stopping: closing the server and the engine')
   await server.close()
   await ph.close()

@@ -1,5 +1,4 @@
-import type { AddressInfo } from 'node:net'
-import { createAdaptorServer } from '@hono/node-server'
+import { serveFetch } from '@pigeonhole/transport-http'
 import { inspector } from './inspector.js'
 import type { InspectorOptions } from './options.js'
 
@@ -21,23 +20,7 @@ export interface InspectorServer {
 /** The inspector on its own Node HTTP server. */
 export async function serveInspector(options: ServeInspectorOptions): Promise<InspectorServer> {
   const { port, host = '127.0.0.1', ...rest } = options
-  const app = inspector(rest)
-  const server = createAdaptorServer({ fetch: app.fetch })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const bound = (server.address() as AddressInfo).port
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}/`,
-    port: bound,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        if ('closeAllConnections' in server) server.closeAllConnections()
-      }),
-  }
+  const server = await serveFetch(inspector(rest).fetch, port, host)
+  // The page's URLs are relative to its directory: the URL ends with a slash.
+  return { url: `${server.url}/`, port: server.port, close: () => server.close() }
 }

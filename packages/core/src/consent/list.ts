@@ -1,6 +1,6 @@
 import type { EngineContext } from '../engine/context.js'
 import type { ConsentEntry, Page } from '../types.js'
-import { listingHash, readCursor, sealCursor } from '../util/page-cursor.js'
+import { forwardPage, listingHash, readCursor } from '../util/page-cursor.js'
 
 /**
  * The stored states of `owner` (a registered account), in sender order, keyset-paged by
@@ -28,16 +28,16 @@ export async function listConsents(
     .orderBy('sender')
     .limit(size + 1)
     .execute()
-  const page = rows.slice(0, size)
-  const last = page.at(-1)
-  return {
-    items: page.map((r) => ({
+  return forwardPage(
+    rows,
+    size,
+    listing,
+    (r) => ({
       owner,
       sender: r.sender,
       state: r.state as ConsentEntry['state'],
       updatedAt: Number(r.updated_at),
-    })),
-    nextCursor: rows.length > size && last ? sealCursor(listing, [last.sender]) : null,
-    prevCursor: null,
-  }
+    }),
+    (r) => [r.sender],
+  )
 }
