@@ -23,6 +23,7 @@ export class Pane {
     this.$('.more-accounts').addEventListener('click', () => this.loadAccounts(this.prefix, true))
     this.$('.older').addEventListener('click', () => this.loadMessages(this.next))
     this.$('.newest').addEventListener('click', () => this.loadMessages(null))
+    this.$('.newer').addEventListener('click', () => this.loadMessages(this.prev))
     if (allowWrites) this.#writeForms()
     root.querySelector('#panes').append(this.el)
     this.loadAccounts('')
@@ -145,8 +146,10 @@ export class Pane {
       })
       this.state.cursor = cursor
       this.next = page.nextCursor
+      this.prev = page.prevCursor
       this.$('.older').hidden = page.nextCursor === null
       this.$('.newest').hidden = cursor === null
+      this.$('.newer').hidden = cursor === null || page.prevCursor === null
       fill(
         body,
         page.items.map(({ entry, message }) =>

@@ -128,6 +128,35 @@ describe('the inspector page', () => {
     ])
   })
 
+  it('pages a box with the engine’s cursors, newest first', async () => {
+    await ph.accounts.register({ address: 'dan' })
+    await ph.messages.sendMany(
+      Array.from({ length: 23 }, (_, i) => ({
+        identifier: `note-${i + 1}`,
+        from: 'carol',
+        to: ['dan'],
+        content: { subject: `Note ${i + 1}`, text: 'paging' },
+      })),
+    )
+    const ids = (p: { items: { message: { id: string } }[] }) => p.items.map((i) => i.message.id)
+    await page.click(`${pane()} [data-account="dan"]`)
+    const first = await ph.messages.list({ owner: 'dan', box: 'inbox', limit: 20 })
+    expect(first.items).toHaveLength(20)
+    await eventually(() => shownMessages(page), ids(first))
+    await page.click(`${pane()} .older`)
+    const second = await ph.messages.list({
+      owner: 'dan',
+      box: 'inbox',
+      limit: 20,
+      cursor: first.nextCursor!,
+    })
+    expect(second.items).toHaveLength(3)
+    await eventually(() => shownMessages(page), ids(second))
+    expect(await page.isVisible(`${pane()} .older`)).toBe(false)
+    await page.click(`${pane()} .newer`)
+    await eventually(() => shownMessages(page), ids(first))
+  })
+
   it('a message sent from the engine shows in the live tail and the box without a reload', async () => {
     await page.click(bob)
     await page.waitForSelector(`${pane()} .tail-status[data-state="live"]`)
