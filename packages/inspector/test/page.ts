@@ -1,9 +1,17 @@
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { expect } from 'vitest'
 
-/** Where the README's screenshots go (committed). */
-export const docs = (name: string) => fileURLToPath(new URL(`../docs/${name}`, import.meta.url))
+/**
+ * Where a screenshot goes: with UPDATE_SCREENSHOTS=1 the README's own (docs/, committed);
+ * else a temporary directory, so a test run does not leave the working tree changed.
+ */
+export const docs = (name: string) =>
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? fileURLToPath(new URL(`../docs/${name}`, import.meta.url))
+    : join(tmpdir(), `pigeonhole-inspector-${name}`)
 
 /** Opens the inspector at `url` with the key in the fragment, as `pigeonhole inspect` prints it. */
 export async function open(page: Page, url: string, key: string): Promise<void> {
