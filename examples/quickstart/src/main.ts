@@ -1,13 +1,24 @@
 // The README's demo: every main feature of Pigeonhole on an embedded SQLite file.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { isPigeonholeError, openPigeonhole, type PigeonholeEvent } from '@pigeonhole/core'
 import { sqliteStore } from '@pigeonhole/store-sqlite'
 import { printBoxes, printItems, section } from './print.js'
 
+// `npm run demo -- --db demo.db` keeps the database (relative to where npm ran), to look at it
+// with `npx pigeonhole inspect demo.db`; without it, a temporary file is removed at the end.
+const keepAt = process.argv.indexOf('--db')
+const kept =
+  keepAt >= 0
+    ? resolve(process.env.INIT_CWD ?? process.cwd(), process.argv[keepAt + 1] ?? '')
+    : null
+if (kept !== null && existsSync(kept)) {
+  console.error(`${kept} exists: remove it or give another --db path`)
+  process.exit(2)
+}
 const dir = mkdtempSync(join(tmpdir(), 'pigeonhole-demo-'))
-const path = join(dir, 'demo.db')
+const path = kept ?? join(dir, 'demo.db')
 const ph = await openPigeonhole({ store: sqliteStore({ path }) })
 const events: PigeonholeEvent[] = []
 ph.events$.subscribe((event) => events.push(event))
@@ -124,6 +135,35 @@ try {
     console.log(`  ${error.code}: ${error.message}`)
   }
 
+  section('A file, a request and consent')
+  const notes = await ph.files.upload({
+    owner: 'carol',
+    name: 'notes.txt',
+    mimeType: 'text/plain',
+    data: new TextEncoder().encode('Stand-up notes: ship the inspector'),
+  })
+  const withFile = await ph.messages.send({
+    from: 'carol',
+    to: ['bob'],
+    content: { subject: 'Notes', text: 'The notes are attached' },
+    attachments: [notes.id],
+  })
+  console.log(`  carol -> bob with notes.txt    ${withFile.id}`)
+  const draft = await ph.requests.create({
+    owner: 'carol',
+    peer: 'dave',
+    content: {
+      title: 'Join the project',
+      items: [{ '@type': 'AuthenticationRequestItem', mustBeAccepted: true, title: 'Confirm' }],
+    },
+  })
+  await ph.messages.send({ from: 'carol', to: ['dave'], content: draft.content })
+  const asked = await ph.requests.get({ owner: 'dave', id: draft.id })
+  console.log(`  carol asks dave (a Request)    ${draft.id}: dave's side is ${asked?.status}`)
+  await ph.consent.grant({ owner: 'bob', sender: 'alice' })
+  await ph.consent.revoke({ owner: 'bob', sender: 'system' })
+  console.log('  bob allows alice and blocks system messages')
+
   section(`Events seen on events$ (${events.length})`)
   for (const e of events) {
     console.log(`  #${String(e.cursor).padStart(2)} ${e.type.padEnd(20)} ${e.owner ?? ''}`)
@@ -137,4 +177,9 @@ try {
 } finally {
   await ph.close()
   rmSync(dir, { recursive: true, force: true })
+}
+if (kept !== null) {
+  section(`Kept the database: look at it with\n  npx pigeonhole inspect ${kept}`)
+} else {
+  section('`npm run demo -- --db demo.db` keeps the database: `npx pigeonhole inspect demo.db`')
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander'
 import { exitCodes, UsageError } from './errors.js'
+import type { InspectFlags } from './inspect.js'
 import type { KeysCreateFlags } from './keys.js'
 import { type Output, processOutput } from './output.js'
 import type { ServeFlags } from './serve.js'
@@ -13,6 +14,7 @@ const commands = {
   verify: () => import('./verify.js'),
   migrate: () => import('./migrate.js'),
   keys: () => import('./keys.js'),
+  inspect: () => import('./inspect.js'),
 }
 
 const storeHelp = `
@@ -27,7 +29,9 @@ function program(io: Output, done: (code: number) => void): Command {
       done(await action(...args))
     }
   const root = new Command('pigeonhole')
-    .description('Pigeonhole from the command line: serve the REST API, verify, migrate, API keys')
+    .description(
+      'Pigeonhole from the command line: serve the REST API, inspect, verify, migrate, API keys',
+    )
     .exitOverride()
     .configureOutput({
       writeOut: (s) => process.stdout.write(s),
@@ -53,6 +57,25 @@ function program(io: Output, done: (code: number) => void): Command {
       `${storeHelp}\n\nExample:\n  npx pigeonhole serve --sqlite app.db\n  DATABASE_URL=postgres://me@db/app npx pigeonhole serve --port 8080\n  PIGEONHOLE_WEBHOOK_SECRET=whsec_... npx pigeonhole serve --sqlite app.db --webhook https://example.com/hook`,
     )
     .action(run(async (flags: ServeFlags) => (await commands.serve()).serveCommand(flags, io)))
+
+  withStoreOptions(
+    root
+      .command('inspect')
+      .description('open the engine and serve the inspector page (@pigeonhole/inspector)')
+      .argument('[store]', 'a SQLite file or a postgres:// URL (or give the store options)')
+      .option('--port <number>', 'the port (0: a free one)', '0')
+      .option('--host <address>', 'the address to listen on', '127.0.0.1')
+      .option('--allow-writes', 'add send, mark read and accept/reject to the page'),
+  )
+    .addHelpText(
+      'after',
+      `${storeHelp}\n\nThe page is signed in by the key in the printed URL (made for this run, kept in memory).\n\nExample:\n  npx pigeonhole inspect app.db\n  npx pigeonhole inspect postgres://me@db/app --port 8081 --allow-writes`,
+    )
+    .action(
+      run(async (store: string | undefined, flags: InspectFlags) =>
+        (await commands.inspect()).inspectCommand(store, flags, io),
+      ),
+    )
 
   withStoreOptions(
     root

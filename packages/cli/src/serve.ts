@@ -2,6 +2,7 @@ import type { WebhookRunner } from '@pigeonhole/core'
 import { serveRest, webhooks } from '@pigeonhole/transport-http'
 import { exitCodes, UsageError } from './errors.js'
 import type { Output } from './output.js'
+import { untilStopped } from './signals.js'
 import { openEngine, type StoreFlags } from './store.js'
 
 export interface ServeFlags extends StoreFlags {
@@ -52,15 +53,7 @@ export async function serveCommand(flags: ServeFlags, io: Output): Promise<numbe
   }
   if (pushing) io.out(`  every event is pushed to ${flags.webhook} (Standard Webhooks)`)
   io.out('  Ctrl-C stops it')
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      resolve()
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
+  await untilStopped()
   io.err('stopping: closing the server and the engine')
   await server.close()
   await pushing?.stop()

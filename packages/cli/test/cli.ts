@@ -59,7 +59,16 @@ export interface Serving {
 
 /** Starts `pigeonhole serve ...args` and waits for the URL it prints. */
 export function serve(args: string[], env: Record<string, string> = {}): Promise<Serving> {
-  const child = start(['serve', '--port', '0', ...args], childEnv(env))
+  return startServing(['serve', '--port', '0', ...args], env, /REST API on (http:\/\/\S+)/)
+}
+
+/** Starts a command that serves and waits for the URL its banner gives (`pattern`'s group). */
+export function startServing(
+  args: string[],
+  env: Record<string, string>,
+  pattern: RegExp,
+): Promise<Serving> {
+  const child = start(args, childEnv(env))
   let stdout = ''
   let stderr = ''
   const exited = new Promise<Run>((resolve) => {
@@ -71,11 +80,11 @@ export function serve(args: string[], env: Record<string, string> = {}): Promise
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`serve printed no URL in 30 s:\n${stdout}\n${stderr}`))
+      reject(new Error(`${args[0]} printed no URL in 30 s:\n${stdout}\n${stderr}`))
     }, 30_000)
     child.stdout?.on('data', (c: Buffer) => {
       stdout += c.toString('utf8')
-      const url = /REST API on (http:\/\/\S+)/.exec(stdout)?.[1]
+      const url = pattern.exec(stdout)?.[1]
       if (url) {
         clearTimeout(timer)
         resolve({
@@ -89,7 +98,7 @@ export function serve(args: string[], env: Record<string, string> = {}): Promise
     })
     void exited.then((run) => {
       clearTimeout(timer)
-      reject(new Error(`serve exited (${run.code}) before printing its URL:\n${run.stderr}`))
+      reject(new Error(`${args[0]} exited (${run.code}) before printing its URL:\n${run.stderr}`))
     })
   })
 }

@@ -6,7 +6,17 @@ import { pigeonhole } from './cli.js'
 
 describe('pigeonhole --help', () => {
   const commands: [string[], string[]][] = [
-    [[], ['serve', 'verify', 'migrate', 'keys', 'Exit codes']],
+    [[], ['serve', 'inspect', 'verify', 'migrate', 'keys', 'Exit codes']],
+    [
+      ['inspect'],
+      [
+        '[store]',
+        '--port <number>',
+        '--allow-writes',
+        '--host <address>',
+        'npx pigeonhole inspect app.db',
+      ],
+    ],
     [
       ['serve'],
       [

@@ -15,6 +15,7 @@ export type {
   ConsentChangeInput,
   ConsentCheckInput,
   ConsentFeedInput,
+  ConsentListInput,
 } from './consent/schemas.js'
 export type { Database } from './db/schema.js'
 export type { DeliveryOptions } from './delivery/options.js'

@@ -12,6 +12,7 @@ export {
   changeInput as consentChangeInput,
   checkInput as consentCheckInput,
   feedInput as consentFeedInput,
+  listInput as consentListInput,
 } from './consent/schemas.js'
 export { attachmentInput, fileRef, uploadInput } from './files/schemas.js'
 export {

@@ -65,6 +65,16 @@ export interface ConsentFeedItem {
   at: number
 }
 
+/** A state an account holds about one sender (`consent.list`). */
+export interface ConsentEntry {
+  owner: string
+  sender: string
+  /** `allowed` (granted) or `denied` (revoked); senders without a row are `unknown`. */
+  state: 'allowed' | 'denied'
+  /** When it last changed, ms since the epoch. */
+  updatedAt: number
+}
+
 /** A recipient a send with `onConsentMissing: 'skip'` left out, and why. */
 export interface SkippedRecipient {
   recipient: string

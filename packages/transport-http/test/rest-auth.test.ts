@@ -133,6 +133,8 @@ describe('REST: authentication', () => {
     ['POST', '/accounts/bob/consent/alice/revoke', () => undefined],
     ['GET', '/accounts/bob/consent/check?recipient=alice', () => undefined],
     ['GET', '/accounts/bob/consent/feed', () => undefined],
+    ['GET', '/accounts/bob/consent', () => undefined],
+    ['GET', '/verify', () => undefined],
     [
       'POST',
       '/accounts/bob/requests/validate',

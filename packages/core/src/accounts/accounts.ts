@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely'
+import { type Selectable, sql } from 'kysely'
 import { deleteCounts } from '../boxes/counts.js'
 import { deleteConsents } from '../consent/queries.js'
 import { systemSender } from '../consent/rules.js'
@@ -20,8 +20,11 @@ import {
   updateInput,
 } from './schemas.js'
 
-/** accounts.list has one listing (every account), but its cursors are opaque like the others. */
-const accountsListing = listingHash({ list: 'accounts' })
+/** A cursor belongs to its listing: every account, or those under one prefix. */
+const accountsListing = (prefix: string | undefined) => listingHash({ list: 'accounts', prefix })
+
+/** `prefix` as a LIKE pattern: `_` (and `%`, `\`) stand for themselves. */
+const likePrefix = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 
 export function toAccount(row: Selectable<AccountsTable>): Account {
   return {
@@ -112,18 +115,26 @@ export class Accounts {
     return row ? toAccount(row) : null
   }
 
-  /** Accounts in address order, `limit` at a time (default 100). */
+  /**
+   * Accounts in address order, `limit` at a time (default 100); with `prefix`, only the
+   * addresses that start with it (a search box).
+   */
   async list(input?: ListAccountsInput): Promise<Page<Account>> {
     const where = 'accounts.list'
     const parsed = parseInput(listInput, input, where) ?? {}
     const size = parsed.limit ?? 100
+    const listing = accountsListing(parsed.prefix)
     let query = this.#ctx.db
       .selectFrom('accounts')
       .selectAll()
       .orderBy('address')
       .limit(size + 1)
+    if (parsed.prefix !== undefined) {
+      // LIKE, not a range: PostgreSQL's collation may order `a-b` between `aa` and `ac`.
+      query = query.where(sql<boolean>`address like ${likePrefix(parsed.prefix)} escape '\\'`)
+    }
     if (parsed.cursor !== undefined) {
-      const after = readCursor(parsed.cursor, accountsListing, where, ([address, ...rest]) =>
+      const after = readCursor(parsed.cursor, listing, where, ([address, ...rest]) =>
         typeof address === 'string' && rest.length === 0 ? address : undefined,
       )
       query = query.where('address', '>', after)
@@ -133,7 +144,7 @@ export class Accounts {
     return {
       items,
       nextCursor:
-        rows.length > size ? sealCursor(accountsListing, [items[items.length - 1]!.address]) : null,
+        rows.length > size ? sealCursor(listing, [items[items.length - 1]!.address]) : null,
       prevCursor: null,
     }
   }

@@ -15,8 +15,19 @@ export const updateInput = z.strictObject({
   consent: consentMode.optional(),
 })
 
+/** The start of addresses: the characters an address may hold, folded to lower case. */
+export const addressPrefix = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9._@-]{1,257}$/,
+    'the start of an address: 1-257 of a-z, 0-9, ".", "_", "-", "@"',
+  )
+  .toLowerCase()
+
 export const listInput = z
   .strictObject({
+    /** Only the addresses that start with this. */
+    prefix: addressPrefix.optional(),
     limit: limit.optional(),
     /** The `nextCursor` of the previous page (opaque). */
     cursor: text(1).optional(),

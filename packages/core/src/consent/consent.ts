@@ -1,19 +1,29 @@
+import { requireAccount } from '../accounts/lookup.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import { PigeonholeError } from '../errors.js'
-import type { ConsentChangeResult, ConsentCheck, ConsentFeedItem, Page } from '../types.js'
+import type {
+  ConsentChangeResult,
+  ConsentCheck,
+  ConsentEntry,
+  ConsentFeedItem,
+  Page,
+} from '../types.js'
 import { parseInput } from '../validation/parse.js'
 import { changeConsent } from './change.js'
 import { readFeed } from './feed.js'
+import { listConsents } from './list.js'
 import { readConsents } from './queries.js'
 import { defaultState, judgeConsent } from './rules.js'
 import {
   type ConsentChangeInput,
   type ConsentCheckInput,
   type ConsentFeedInput,
+  type ConsentListInput,
   changeInput,
   checkInput,
   feedInput,
+  listInput,
 } from './schemas.js'
 
 /** Who may message whom: grant, revoke, check, and the feed of changes per sender. */
@@ -76,6 +86,18 @@ export class Consent {
     }
     const sender = normalizeAddress(parsed.sender, this.#ctx.peerId)
     return readFeed(this.#ctx, { ...parsed, sender }, where)
+  }
+
+  /**
+   * The states `owner` holds (granted: `allowed`, revoked: `denied`) in sender order, `limit`
+   * at a time (default 100). Senders it never granted nor revoked are not listed: they are
+   * `unknown` (see `check` for what that means in the account's mode).
+   */
+  async list(input: ConsentListInput): Promise<Page<ConsentEntry>> {
+    const where = 'consent.list'
+    const parsed = parseInput(listInput, input, where)
+    const owner = await requireAccount(this.#ctx, parsed.owner, where)
+    return listConsents(this.#ctx, { ...parsed, owner }, where)
   }
 
   async #change(

@@ -1,6 +1,6 @@
 import type { EngineContext } from '../engine/context.js'
 import type { ConsentFeedItem, Page } from '../types.js'
-import { listingHash, readCursor, sealCursor } from '../util/page-cursor.js'
+import { forwardPage, listingHash, readCursor } from '../util/page-cursor.js'
 
 /**
  * The changes of consent to `sender` in [since, until), oldest first, keyset-paged by
@@ -40,16 +40,16 @@ export async function readFeed(
     .orderBy('id')
     .limit(size + 1)
     .execute()
-  const page = rows.slice(0, size)
-  const last = page.at(-1)
-  return {
-    items: page.map((r) => ({
+  return forwardPage(
+    rows,
+    size,
+    listing,
+    (r) => ({
       owner: r.owner,
       sender: r.sender,
       state: r.state as ConsentFeedItem['state'],
       at: Number(r.at),
-    })),
-    nextCursor: rows.length > size && last ? sealCursor(listing, [Number(last.at), last.id]) : null,
-    prevCursor: null,
-  }
+    }),
+    (r) => [Number(r.at), r.id],
+  )
 }

@@ -22,6 +22,14 @@ export const feedInput = z.strictObject({
   limit: limit.optional(),
 })
 
+/** The states `owner` holds about senders, by sender. */
+export const listInput = z.strictObject({
+  owner: address,
+  cursor: text(1, 2000).optional(),
+  limit: limit.optional(),
+})
+
 export type ConsentChangeInput = z.input<typeof changeInput>
 export type ConsentCheckInput = z.input<typeof checkInput>
 export type ConsentFeedInput = z.input<typeof feedInput>
+export type ConsentListInput = z.input<typeof listInput>

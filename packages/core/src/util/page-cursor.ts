@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { PigeonholeError } from '../errors.js'
+import type { Page } from '../types.js'
 import { canonicalJson } from './canonical-json.js'
 
 /**
@@ -70,4 +71,24 @@ export function foreignCursor(where: string): PigeonholeError {
     `${where}: cursor: expected a cursor of this listing, got one that belongs to another listing (another owner, box, filter or list method); start again without a cursor`,
     { field: 'cursor', expected: 'a cursor of this listing', got: 'a cursor of another listing' },
   )
+}
+
+/**
+ * A forward-only keyset page from a query that read `size + 1` rows: the first `size` as
+ * items, and a cursor after the last of them when there were more.
+ */
+export function forwardPage<R, T>(
+  rows: readonly R[],
+  size: number,
+  listing: string,
+  toItem: (row: R) => T,
+  keyOf: (row: R) => unknown[],
+): Page<T> {
+  const page = rows.slice(0, size)
+  const last = page.at(-1)
+  return {
+    items: page.map(toItem),
+    nextCursor: rows.length > size && last !== undefined ? sealCursor(listing, keyOf(last)) : null,
+    prevCursor: null,
+  }
 }

@@ -1,11 +1,13 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import { type FileDownload, type Pigeonhole, inputSchemas as s } from '@pigeonhole/core'
 import type { Context } from 'hono'
-import { actAs, adminOnly, authenticator, type Principal, type StaticKey } from './auth.js'
+import { actAs, adminOnly, authenticator, ownerParam, type StaticKey } from './auth.js'
+import { consentRoutes } from './consent.js'
 import { docsPage } from './docs.js'
 import { eventRoutes } from './events.js'
 import { fail, problem, problemResponse } from './problems.js'
 import { bodyOf, type Env, querySchema, Router, readJson, readQuery } from './routing.js'
+import { verifyRoutes } from './verify.js'
 
 export interface RestApiOptions {
   /**
@@ -77,11 +79,7 @@ export function restApi(ph: Pigeonhole, options: RestApiOptions = {}): OpenAPIHo
 
   const r = new Router(app)
   const owner = (c: Context<Env>) => param(c, 'owner')
-  const own = (c: Context<Env>, p: Principal) => {
-    const o = owner(c)
-    actAs(p, o, 'owner')
-    return o
-  }
+  const own = ownerParam
   const found = <T>(value: T | null, what: string): T => {
     if (value === null) fail('not_found', `${what} not found`)
     return value as T
@@ -107,9 +105,9 @@ export function restApi(ph: Pigeonhole, options: RestApiOptions = {}): OpenAPIHo
     {
       method: 'get',
       path: '/accounts',
-      summary: 'List accounts (admin)',
+      summary: 'List accounts (admin); prefix: those whose address starts with it',
       tag: 'accounts',
-      query: querySchema({ limit: 'number', cursor: 'string' }),
+      query: querySchema({ prefix: 'string', limit: 'number', cursor: 'string' }),
     },
     async (c, p) => {
       adminOnly(p, 'listing accounts')
@@ -451,43 +449,7 @@ export function restApi(ph: Pigeonhole, options: RestApiOptions = {}): OpenAPIHo
     async (c, p) => ph.threads.close({ id: param(c, 'id'), by: own(c, p) }),
   )
 
-  // ---- consent
-  for (const action of ['grant', 'revoke'] as const) {
-    r.add(
-      {
-        method: 'post',
-        path: `/accounts/{owner}/consent/{sender}/${action}`,
-        summary: `${action === 'grant' ? 'Allow' : 'Deny'} messages from a sender`,
-        tag: 'consent',
-        errors: [404],
-      },
-      async (c, p) => ph.consent[action]({ owner: own(c, p), sender: param(c, 'sender') }),
-    )
-  }
-  r.add(
-    {
-      method: 'get',
-      path: '/accounts/{owner}/consent/check',
-      summary: 'Would a message from the owner reach recipient?',
-      tag: 'consent',
-      query: querySchema({ recipient: 'string' }),
-    },
-    async (c, p) => ph.consent.check({ ...readQuery(c, {}), sender: own(c, p) } as never),
-  )
-  r.add(
-    {
-      method: 'get',
-      path: '/accounts/{owner}/consent/feed',
-      summary: 'Changes of consent to the owner (as sender)',
-      tag: 'consent',
-      query: querySchema({ since: 'number', until: 'number', cursor: 'string', limit: 'number' }),
-    },
-    async (c, p) =>
-      ph.consent.feed({
-        ...readQuery(c, { since: 'number', until: 'number', limit: 'number' }),
-        sender: own(c, p),
-      } as never),
-  )
+  consentRoutes(r, ph)
 
   // ---- requests
   const createBody = bodyOf(s.createRequestInput, 'owner')
@@ -650,6 +612,7 @@ export function restApi(ph: Pigeonhole, options: RestApiOptions = {}): OpenAPIHo
   )
 
   eventRoutes(r, ph, { heartbeatMs: options.heartbeatMs ?? 15_000 })
+  verifyRoutes(r, ph)
   return app
 }
 

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Pigeonhole } from '@pigeonhole/core'
+import type { Context } from 'hono'
 import { fail } from './problems.js'
 
 /** Who is calling: an admin key (acts for anyone) or a key bound to one account. */
@@ -74,4 +75,11 @@ export function adminOnly(principal: Principal, what: string): void {
   if (principal.kind !== 'admin') {
     fail('forbidden', `${what} needs an admin API key`, { account: principal.account })
   }
+}
+
+/** The `{owner}` of the path, which the caller must be allowed to act as (see `actAs`). */
+export function ownerParam(c: Context, principal: Principal): string {
+  const owner = c.req.param('owner') ?? ''
+  actAs(principal, owner, 'owner')
+  return owner
 }

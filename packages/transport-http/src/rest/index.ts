@@ -1,5 +1,5 @@
 export { type RestApiOptions, restApi } from './app.js'
 export { actAs, type Principal, type StaticKey } from './auth.js'
 export { docsPage } from './docs.js'
-export { type Problem, ProblemSchema, problemType, statusOfCode } from './problems.js'
-export { type RestServer, type ServeRestOptions, serveRest } from './serve.js'
+export { type Problem, ProblemSchema, problem, problemType, statusOfCode } from './problems.js'
+export { type RestServer, type ServeRestOptions, serveFetch, serveRest } from './serve.js'

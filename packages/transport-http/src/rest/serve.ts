@@ -21,8 +21,19 @@ export interface RestServer {
 /** The REST API on its own Node HTTP server (@hono/node-server). */
 export async function serveRest(ph: Pigeonhole, options: ServeRestOptions): Promise<RestServer> {
   const { port, host = '127.0.0.1', ...rest } = options
-  const app = restApi(ph, rest)
-  const server = createAdaptorServer({ fetch: app.fetch })
+  return serveFetch(restApi(ph, rest).fetch, port, host)
+}
+
+/**
+ * A fetch handler (a Hono app's `fetch`) on its own Node HTTP server, bound to `host` and
+ * `port` (0: a free one). `close()` also closes the open connections (SSE streams too).
+ */
+export async function serveFetch(
+  fetch: (request: Request) => Response | Promise<Response>,
+  port: number,
+  host: string,
+): Promise<RestServer> {
+  const server = createAdaptorServer({ fetch })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {

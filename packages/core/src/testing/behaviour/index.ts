@@ -33,6 +33,7 @@ import { describeIdempotency } from './idempotency.js'
 import { describeInjection } from './injection.js'
 import { describeList } from './list.js'
 import { describeListPage } from './list-page.js'
+import { describeListingSearch } from './listing-search.js'
 import { describeMark } from './mark.js'
 import { describeMarkBox } from './mark-box.js'
 import { describeMoveDelete } from './move-delete.js'
@@ -67,6 +68,7 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeConsentSend(options)
     describeConsentChanges(options)
     describeConsentFeed(options)
+    describeListingSearch(options)
     describeRateLimits(options)
     describeDryRun(options)
     describeList(options)
