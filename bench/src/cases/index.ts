@@ -3,6 +3,7 @@ import { broadcastCase } from './broadcast.js'
 import { countsScaleCase } from './counts-scale.js'
 import { fileCryptoCase } from './file-crypto.js'
 import { fileStreamCase } from './file-stream.js'
+import { getItemCase } from './get-item.js'
 import { httpDeliveryCase } from './http-delivery.js'
 import { markReadCase } from './mark-read.js'
 import { pageCase } from './page.js'
@@ -24,6 +25,7 @@ export const cases: readonly BenchCase[] = [
   broadcastCase,
   pageScaleCase,
   countsScaleCase,
+  getItemCase,
   markReadCase,
   pgSendCase,
   pgPageCase,

@@ -1,9 +1,9 @@
-import { requireAccount } from '../accounts/lookup.js'
+import { notFound } from '../accounts/lookup.js'
+import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
 import type { BoxCount, BoxSummary } from '../types.js'
-import { address } from '../validation/common.js'
-import { parseInput } from '../validation/parse.js'
-import { readCounts } from './counts.js'
+import { parseAddress } from '../validation/quick-parse.js'
+import { readOwnerCounts } from './counts.js'
 
 /** Boxes every account has, listed first. */
 export const knownBoxes: readonly string[] = ['inbox', 'sent']
@@ -29,8 +29,9 @@ export class Boxes {
 
   /** The boxes of `owner`; errors name `where`, the method called. */
   async #summaries(owner: string, where: string): Promise<BoxSummary[]> {
-    const name = await requireAccount(this.#ctx, parseInput(address, owner, where, 'owner'), where)
-    const byName = await readCounts(this.#ctx.db, name)
+    const name = normalizeAddress(parseAddress(owner, where, 'owner'), this.#ctx.peerId)
+    const byName = await readOwnerCounts(this.#ctx, name)
+    if (!byName) throw notFound(name, where, 'owner')
     const custom = [...byName.keys()].filter((b) => !knownBoxes.includes(b)).sort()
     return [...knownBoxes, ...custom].map((box) => ({
       name: box,
