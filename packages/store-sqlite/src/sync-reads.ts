@@ -9,8 +9,7 @@ import type { StatementCache } from './statement-cache.js'
  * read transaction (in WAL it sees the last commit and blocks no writer). While a transaction
  * is open (a write, a snapshot, a migration) the connection would show its uncommitted rows,
  * so the read is handed back (undefined) to go through Kysely and wait for it; so is a read
- * SQLite answers SQLITE_BUSY (the dialect waits that out asynchronously) and one that finds the
- * connection busy with a statement being iterated.
+ * SQLite answers SQLITE_BUSY (the dialect waits that out asynchronously).
  */
 export function syncReads(raw: BetterSqlite3.Database, cache: StatementCache): SyncReads {
   return {
@@ -26,14 +25,9 @@ export function syncReads(raw: BetterSqlite3.Database, cache: StatementCache): S
       try {
         return statement.all(parameters)
       } catch (error) {
-        if (isBusy(error) || isIterating(error)) return undefined
+        if (isBusy(error)) return undefined
         throw toStoreError(error)
       }
     },
   }
-}
-
-/** better-sqlite3's refusal to run a statement while another one is being iterated. */
-function isIterating(error: unknown): boolean {
-  return error instanceof TypeError && /busy executing a query/.test(error.message)
 }
