@@ -14,9 +14,12 @@ const targetSize = 100_000
 const content = { subject: 'Maintenance tonight', text: 'The service will be down 22:00-23:00.' }
 
 /**
- * A broadcast by hand with better-sqlite3, in one transaction: the message, then one inbox
- * entry per account and the inbox counts with INSERT ... SELECT over the accounts, then one
- * `message.broadcast` event.
+ * A broadcast by hand with better-sqlite3, in one transaction, the statements the engine runs:
+ * the message; one inbox entry per account that has not denied the system sender
+ * (`insert into box_entries ... select ... from accounts where not exists (... consents ...)`,
+ * the built-in consent step's condition); the inbox counts from the entries just written
+ * (`insert into box_counts ... select ... from box_entries where message_id = ? on conflict
+ * ... do update`); one `message.broadcast` event.
  */
 function referenceBroadcast(db: BetterSqlite3.Database) {
   const ids = ulidIds(systemClock)
@@ -29,11 +32,13 @@ function referenceBroadcast(db: BetterSqlite3.Database) {
   const entries = db.prepare(
     `insert into box_entries (owner, message_id, role, box, created_at, updated_at, version,
        read_at, seen_at, deleted_at)
-     select address, ?, 'received', 'inbox', ?, ?, 1, null, null, null from accounts`,
+     select address, ?, 'received', 'inbox', ?, ?, 1, null, null, null from accounts
+     where not exists (select 1 from consents where consents.owner = accounts.address
+       and consents.sender = 'system' and consents.state = 'denied')`,
   )
   const counts = db.prepare(
     `insert into box_counts (owner, box, total, unread)
-     select address, 'inbox', 1, 1 from accounts where true
+     select owner, 'inbox', 1, 1 from box_entries where message_id = ?
      on conflict (owner, box) do update set total = box_counts.total + excluded.total,
        unread = box_counts.unread + excluded.unread`,
   )
@@ -46,7 +51,7 @@ function referenceBroadcast(db: BetterSqlite3.Database) {
     const id = ids.next('msg')
     message.run(id, JSON.stringify(body), now, now)
     const recipients = entries.run(id, now, now).changes
-    counts.run()
+    counts.run(id)
     event.run(id, JSON.stringify({ recipients }), now)
     return recipients
   })

@@ -4,6 +4,7 @@ import { countsScaleCase } from './counts-scale.js'
 import { eventsBackpressureCase } from './events-backpressure.js'
 import { fileCryptoCase } from './file-crypto.js'
 import { fileStreamCase } from './file-stream.js'
+import { getItemCase } from './get-item.js'
 import { httpDeliveryCase } from './http-delivery.js'
 import { markReadCase } from './mark-read.js'
 import { pageCase } from './page.js'
@@ -25,6 +26,7 @@ export const cases: readonly BenchCase[] = [
   broadcastCase,
   pageScaleCase,
   countsScaleCase,
+  getItemCase,
   markReadCase,
   pgSendCase,
   pgPageCase,

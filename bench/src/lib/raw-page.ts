@@ -37,21 +37,24 @@ export async function middlePage(ph: Pigeonhole, size: number, pageSize: number)
 /**
  * A hand-written `messages.list` with better-sqlite3: the owner exists, then the keyset query
  * over the live entries of one box joined with their messages (one row more than the page, to
- * know if more follow), newest first; JSON columns parsed.
+ * know if more follow), newest first; JSON columns parsed. The row count is written into the
+ * SQL, as the engine does: bound (`limit ?`), better-sqlite3's SQLite (built with STAT4)
+ * prepares the statement again on every run, which took about a third longer per page.
  */
 export function rawPager(db: BetterSqlite3.Database, pageSize: number) {
   const owner = db.prepare('select address from accounts where address = ?').pluck()
   const select = `${pageSelect} where e.owner = ? and e.deleted_at is null and e.box = ?`
-  const order = `${pageOrder} limit ?`
+  const order = `${pageOrder} limit ${pageSize + 1}`
   const first = db.prepare(`${select} ${order}`)
   const after = db.prepare(
     `${select} and (e.created_at, e.message_id, e.role) < (?, ?, ?) ${order}`,
   )
   return (who: string, box: string, key?: EntryKey): RawPage => {
     if (owner.get(who) === undefined) throw new Error(`no account ${who}`)
-    const rows = (
-      key ? after.all(who, box, ...key, pageSize + 1) : first.all(who, box, pageSize + 1)
-    ) as Record<string, unknown>[]
+    const rows = (key ? after.all(who, box, ...key) : first.all(who, box)) as Record<
+      string,
+      unknown
+    >[]
     const items = rows.slice(0, pageSize).map((r): RawPage['items'][number] => ({
       ...r,
       message_id: r.message_id as string,

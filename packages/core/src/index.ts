@@ -92,6 +92,7 @@ export type {
   Store,
   StoreCapabilities,
   StoreEventFeed,
+  SyncReads,
   SyncStatements,
   TransactionBody,
 } from './store-port.js'

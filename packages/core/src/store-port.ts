@@ -26,6 +26,12 @@ export interface StoreCapabilities {
    * statement goes through `trx.executeQuery`).
    */
   readonly syncStatements?: SyncStatements
+  /**
+   * Runs a reading statement synchronously on the store's connection when no transaction is
+   * open on it (the engine's small reads: counts, a page, one item). Default: absent (reads go
+   * through `db.executeQuery`).
+   */
+  readonly syncReads?: SyncReads
 }
 
 /**
@@ -36,6 +42,17 @@ export interface StoreCapabilities {
  */
 export interface SyncStatements {
   run(sql: string, parameters: readonly unknown[]): QueryResult<unknown>
+}
+
+/**
+ * A store whose driver is synchronous (better-sqlite3) answers a read at once when its
+ * connection is idle. `read` gives the rows, or undefined when it cannot run now (a
+ * transaction is open on the connection, whose uncommitted rows the read must not see, or the
+ * database is busy): the caller then runs the same statement through `db`, which waits its turn.
+ * It throws store errors, and for a statement that does not read.
+ */
+export interface SyncReads {
+  read(sql: string, parameters: readonly unknown[]): unknown[] | undefined
 }
 
 /**

@@ -5,6 +5,7 @@ import { dataVersionFeed } from './data-version-feed.js'
 import { type Durability, resolveOptions, type SqliteStoreOptions } from './options.js'
 import { isBusy, PigeonholeSqliteDialect, toStoreError } from './sqlite-dialect.js'
 import { StatementCache } from './statement-cache.js'
+import { syncReads } from './sync-reads.js'
 
 /** The embedded default store: one better-sqlite3 connection, WAL, prepared statements reused. */
 export function sqliteStore(options: SqliteStoreOptions): Store {
@@ -35,7 +36,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   return {
     dialect: 'sqlite',
     db,
-    capabilities: { singleWriter: true, maxParameters: 32766, syncStatements },
+    capabilities: {
+      singleWriter: true,
+      maxParameters: 32766,
+      syncStatements,
+      syncReads: syncReads(raw, cache),
+    },
     ...(feed && { events: feed }),
     // Kysely's connection (its mutex held until the body settles); BEGIN IMMEDIATE and COMMIT
     // synchronous, retried through the dialect's asynchronous busy wait when another

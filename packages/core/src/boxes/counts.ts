@@ -1,7 +1,9 @@
 import type { InsertQueryBuilder, InsertResult, Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
+import type { EngineContext } from '../engine/context.js'
 import { insertRows } from '../engine/insert-rows.js'
 import type { QueryTemplates, StatementTarget } from '../engine/query-templates.js'
+import { readRows } from '../engine/reads.js'
 import type { BoxCount, Difference } from '../types.js'
 
 // The one owner of `box_counts`: every statement that reads or writes the kept totals is here.
@@ -81,17 +83,36 @@ export async function deleteCounts(db: Kysely<Database>, owner: string): Promise
   await db.deleteFrom('box_counts').where('owner', '=', owner).execute()
 }
 
-/** The kept totals of each box `owner` has a count row for. */
-export async function readCounts(
-  db: Kysely<Database>,
+interface OwnerCountRow {
+  box: string | null
+  total: number | null
+  unread: number | null
+}
+
+/**
+ * The kept totals of each box `owner` (normalized) has a count row for; undefined when
+ * `owner` is not an account. One statement answers both: the account LEFT JOIN its counts
+ * (one row with a null box for an account without any).
+ */
+export async function readOwnerCounts(
+  ctx: EngineContext,
   owner: string,
-): Promise<Map<string, BoxCount>> {
-  const rows = await db
-    .selectFrom('box_counts')
-    .select(['box', 'total', 'unread'])
-    .where('owner', '=', owner)
-    .execute()
-  return new Map(rows.map((r) => [r.box, { total: Number(r.total), unread: Number(r.unread) }]))
+): Promise<Map<string, BoxCount> | undefined> {
+  const rows = await readRows<OwnerCountRow>(ctx, 'boxes.counts', [owner], ownerCountsQuery)
+  if (rows.length === 0) return undefined
+  const counts = new Map<string, BoxCount>()
+  for (const r of rows) {
+    if (r.box !== null) counts.set(r.box, { total: Number(r.total), unread: Number(r.unread) })
+  }
+  return counts
+}
+
+function ownerCountsQuery(db: Kysely<Database>, slot: (index: number) => never) {
+  return db
+    .selectFrom('accounts as a')
+    .leftJoin('box_counts as c', 'c.owner', 'a.address')
+    .select(['c.box', 'c.total', 'c.unread'])
+    .where('a.address', '=', slot(0))
 }
 
 /** The kept totals of one box of `owner`, or of all its boxes summed. */

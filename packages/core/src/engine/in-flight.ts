@@ -5,8 +5,16 @@ import { PigeonholeError } from '../errors.js'
  * (a pool closed under queued queries leaves their callers hanging for good).
  */
 export class InFlight {
-  readonly #calls = new Set<Promise<unknown>>()
+  /** Calls started and not settled yet. */
+  #active = 0
   #closing = false
+  /** Resolves `close()` once the last call settled. */
+  #idle: (() => void) | undefined
+  // One handler for every call: a closure made per call costs more than the small reads it
+  // tracks (issue 16).
+  readonly #settled = (): void => {
+    if (--this.#active === 0) this.#idle?.()
+  }
 
   /** Runs `call` and keeps it until it settles; once closing has started: `closed`. */
   run<T>(call: () => Promise<T>): Promise<T> {
@@ -19,16 +27,24 @@ export class InFlight {
     } catch (error) {
       promise = Promise.reject(error)
     }
-    this.#calls.add(promise)
-    const forget = () => void this.#calls.delete(promise)
-    promise.then(forget, forget)
+    this.#active++
+    promise.then(this.#settled, this.#settled)
     return promise
   }
 
   /** Refuses new calls and resolves once every call in flight has settled. */
   async close(): Promise<void> {
     this.#closing = true
-    while (this.#calls.size > 0) await Promise.allSettled([...this.#calls])
+    if (this.#active === 0) return
+    // No call starts once closing, so the count only goes down.
+    const idle = new Promise<void>((resolve) => {
+      const before = this.#idle
+      this.#idle = () => {
+        before?.()
+        resolve()
+      }
+    })
+    await idle
   }
 }
 

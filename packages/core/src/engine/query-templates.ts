@@ -108,12 +108,25 @@ export class QueryTemplates {
     return template && this.#execute<R>(target, template, values)
   }
 
-  #build<R>(
-    target: StatementTarget,
+  /**
+   * The compiled statement of the template `key` with `values` in place, if it is built;
+   * undefined if not (then `bind` it with a builder). For a caller that runs it its own way.
+   */
+  bound(key: string, values: readonly unknown[]): CompiledQuery | undefined {
+    const template = this.#cache.get(key)
+    return template && bindValues(template, values)
+  }
+
+  /** `bound`, building the template with `build` on first use. */
+  bind(
     key: string,
     values: readonly unknown[],
-    build: (slot: (index: number) => never) => Compilable<R>,
-  ): QueryResult<R> | Promise<QueryResult<R>> {
+    build: (slot: (index: number) => never) => Compilable<unknown>,
+  ): CompiledQuery {
+    return bindValues(this.#template(key, build), values)
+  }
+
+  #template(key: string, build: (slot: (index: number) => never) => Compilable<unknown>) {
     let template = this.#cache.get(key)
     if (!template) {
       const compiled = build((index) => new Slot(index) as never).compile()
@@ -121,7 +134,16 @@ export class QueryTemplates {
       template = { compiled, slots }
       this.#cache.set(key, template)
     }
-    return this.#execute<R>(target, template, values)
+    return template
+  }
+
+  #build<R>(
+    target: StatementTarget,
+    key: string,
+    values: readonly unknown[],
+    build: (slot: (index: number) => never) => Compilable<R>,
+  ): QueryResult<R> | Promise<QueryResult<R>> {
+    return this.#execute<R>(target, this.#template(key, build), values)
   }
 
   #execute<R>(
@@ -129,12 +151,26 @@ export class QueryTemplates {
     template: Template,
     values: readonly unknown[],
   ): QueryResult<R> | Promise<QueryResult<R>> {
-    const { compiled, slots } = template
-    const parameters = new Array<unknown>(slots.length)
-    for (let i = 0; i < slots.length; i++) {
-      const s = slots[i]!
-      parameters[i] = s < 0 ? compiled.parameters[i] : values[s]
-    }
-    return execute<R>(target, compiled, parameters)
+    return execute<R>(target, template.compiled, parameterValues(template, values))
+  }
+}
+
+/** The parameters of `template` with `values` in its slots. */
+function parameterValues({ compiled, slots }: Template, values: readonly unknown[]): unknown[] {
+  const parameters = new Array<unknown>(slots.length)
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i]!
+    parameters[i] = s < 0 ? compiled.parameters[i] : values[s]
+  }
+  return parameters
+}
+
+function bindValues(template: Template, values: readonly unknown[]): CompiledQuery {
+  const { compiled } = template
+  return {
+    sql: compiled.sql,
+    parameters: parameterValues(template, values),
+    query: compiled.query,
+    queryId: compiled.queryId,
   }
 }

@@ -1,16 +1,17 @@
-import type { Kysely, SelectQueryBuilder } from 'kysely'
+import { type Kysely, type SelectQueryBuilder, sql } from 'kysely'
 import type { z } from 'zod'
-import { requireAccount } from '../accounts/lookup.js'
+import { accountExists, notFound } from '../accounts/lookup.js'
 import { sumCounts } from '../boxes/counts.js'
 import { requireBox } from '../boxes/require-box.js'
 import type { Database } from '../db/schema.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
+import { readRows } from '../engine/reads.js'
 import { PigeonholeError } from '../errors.js'
 import type { BoxItem, NumberedPage, Page } from '../types.js'
 import { listingHash } from '../util/page-cursor.js'
 import { parseInput } from '../validation/parse.js'
-import { decodeCursor, type EntryKey, encodeCursor } from './cursor.js'
+import { decodeCursor, type EntryKey, encodeCursor, type ListCursor } from './cursor.js'
 import { type ItemRow, itemColumns, toItem } from './rows.js'
 import { type ListInput, type ListPageInput, listInput, listPageInput } from './schemas.js'
 
@@ -22,53 +23,31 @@ type ItemQuery = SelectQueryBuilder<Db, 'e' | 'm', ItemRow>
 export async function listItems(ctx: EngineContext, input: ListInput): Promise<Page<BoxItem>> {
   const where = 'messages.list'
   const parsed = parseInput(listInput, input, where)
-  const owner = await checkFilters(ctx, parsed, where)
+  const owner = normalizeFilters(ctx, parsed)
   const order = parsed.order ?? 'newest'
   const size = parsed.limit ?? 50
   const listing = listingOf(owner, parsed)
-  const cursor =
-    parsed.cursor === undefined ? undefined : decodeCursor(parsed.cursor, listing, where)
-  if (cursor && cursor.order !== order) {
-    throw new PigeonholeError(
-      'invalid_input',
-      `${where}: order: expected "${cursor.order}" (the order the cursor was made for), got "${order}"`,
-      {
-        field: 'order',
-      },
-    )
+  let cursor: ListCursor | undefined
+  try {
+    cursor = parsed.cursor === undefined ? undefined : openListCursor(parsed.cursor, order, listing)
+  } catch (error) {
+    // An unknown owner or box is the error to report, as when it was checked first.
+    await checkFilters(ctx, owner, parsed, where)
+    throw error
   }
   const backwards = cursor?.direction === 'before'
   // Walking backwards is walking the other order from the key, then flipping the page.
   const descending = (order === 'newest') !== backwards
-  let query = filtered(ctx.db, owner, parsed)
-  if (cursor) {
-    const k = cursor.key
-    query = query.where((eb) =>
-      eb(
-        eb.refTuple('e.created_at', 'e.message_id', 'e.role'),
-        descending ? '<' : '>',
-        eb.tuple(k.createdAt, k.messageId, k.role),
-      ),
-    )
-  }
-  const dir = descending ? 'desc' : 'asc'
-  const rows = await query
-    .orderBy('e.created_at', dir)
-    .orderBy('e.message_id', dir)
-    .orderBy('e.role', dir)
-    .limit(size + 1)
-    .execute()
+  const rows = await pageRows(ctx, owner, parsed, cursor?.key, descending, size + 1)
+  // Any row proves the owner and the box exist (entries and their count rows live only as long
+  // as the account): the checks cost a statement each, so only an empty page pays them.
+  if (rows.length === 0) await checkFilters(ctx, owner, parsed, where)
   const more = rows.length > size
-  const page = rows.slice(0, size)
+  const page = more ? rows.slice(0, size) : rows
   if (backwards) page.reverse()
   const items = page.map(toItem)
   const first = items[0]
   const last = items[items.length - 1]
-  const keyOf = (item: BoxItem): EntryKey => ({
-    createdAt: item.entry.createdAt,
-    messageId: item.entry.messageId,
-    role: item.entry.role,
-  })
   const hasNext = backwards ? true : more
   const hasPrev = backwards ? more : cursor !== undefined
   return {
@@ -82,6 +61,79 @@ export async function listItems(ctx: EngineContext, input: ListInput): Promise<P
         ? encodeCursor({ key: keyOf(first), direction: 'before', order }, listing)
         : null,
   }
+}
+
+function keyOf(item: BoxItem): EntryKey {
+  return { createdAt: item.entry.createdAt, messageId: item.entry.messageId, role: item.entry.role }
+}
+
+function openListCursor(text: string, order: string, listing: string): ListCursor {
+  const where = 'messages.list'
+  const cursor = decodeCursor(text, listing, where)
+  if (cursor.order !== order) {
+    throw new PigeonholeError(
+      'invalid_input',
+      `${where}: order: expected "${cursor.order}" (the order the cursor was made for), got "${order}"`,
+      {
+        field: 'order',
+      },
+    )
+  }
+  return cursor
+}
+
+/** The filters whose values are bound (the others change the SQL itself). */
+const valueFilters = ['box', 'threadId', 'from', 'type', 'createdAfter', 'createdBefore'] as const
+
+/**
+ * One page of rows (`rows` of them: the page and one more, to know whether more follow), from
+ * a template per shape: which filters are set, the cursor, the direction, the row count. The
+ * count is written into the SQL, not bound: SQLite (with STAT4, as better-sqlite3 builds it)
+ * reads a bound LIMIT while planning, so every run with it bound prepared the statement again.
+ */
+function pageRows(
+  ctx: EngineContext,
+  owner: string,
+  f: Filters,
+  key: EntryKey | undefined,
+  descending: boolean,
+  rows: number,
+): ItemRow[] | Promise<ItemRow[]> {
+  const values: unknown[] = [owner]
+  let shape = `messages.list ${descending ? 'desc' : 'asc'} ${rows}`
+  for (const field of valueFilters) {
+    const value = f[field]
+    if (value === undefined) continue
+    values.push(value)
+    shape += ` ${field}`
+  }
+  if (f.unread !== undefined) shape += f.unread ? ' unread' : ' read'
+  if (key) {
+    values.push(key.createdAt, key.messageId, key.role)
+    shape += ' key'
+  }
+  return readRows<ItemRow>(ctx, shape, values, (db, slot) => {
+    let i = 1
+    const slotted: Record<string, unknown> = { unread: f.unread }
+    for (const field of valueFilters) if (f[field] !== undefined) slotted[field] = slot(i++)
+    let query = filtered(db, slot(0), slotted as Filters)
+    if (key) {
+      const after = [slot(i), slot(i + 1), slot(i + 2)] as const
+      query = query.where((eb) =>
+        eb(
+          eb.refTuple('e.created_at', 'e.message_id', 'e.role'),
+          descending ? '<' : '>',
+          eb.tuple(...after),
+        ),
+      )
+    }
+    const dir = descending ? 'desc' : 'asc'
+    return query
+      .orderBy('e.created_at', dir)
+      .orderBy('e.message_id', dir)
+      .orderBy('e.role', dir)
+      .limit(sql.lit(rows))
+  })
 }
 
 /**
@@ -110,7 +162,8 @@ export async function listPage(
 ): Promise<NumberedPage<BoxItem>> {
   const where = 'messages.listPage'
   const parsed = parseInput(listPageInput, input, where)
-  const owner = await checkFilters(ctx, parsed, where)
+  const owner = normalizeFilters(ctx, parsed)
+  await checkFilters(ctx, owner, parsed, where)
   const page = parsed.page ?? 1
   const pageSize = parsed.pageSize ?? 50
   const dir = (parsed.order ?? 'newest') === 'newest' ? 'desc' : 'asc'
@@ -162,10 +215,19 @@ function filtered(db: Kysely<Database>, owner: string, f: Filters): ItemQuery {
   return q
 }
 
-/** The owner must exist and a box filter must name a box the owner has. */
-async function checkFilters(ctx: EngineContext, f: Filters, where: string): Promise<string> {
-  const owner = await requireAccount(ctx, f.owner, where)
+/** The owner, normalized (`bob@local` is `bob`), and `from` normalized in place. */
+function normalizeFilters(ctx: EngineContext, f: Filters): string {
   if (f.from !== undefined) f.from = normalizeAddress(f.from, ctx.peerId)
+  return normalizeAddress(f.owner, ctx.peerId)
+}
+
+/** The owner must exist and a box filter must name a box the owner has. */
+async function checkFilters(
+  ctx: EngineContext,
+  owner: string,
+  f: Filters,
+  where: string,
+): Promise<void> {
+  if (!(await accountExists(ctx.db, owner))) throw notFound(owner, where, 'owner')
   if (f.box !== undefined) await requireBox(ctx, owner, f.box, where, 'box')
-  return owner
 }

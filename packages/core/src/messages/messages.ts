@@ -16,19 +16,18 @@ import type {
   SkippedRecipient,
 } from '../types.js'
 import { parseInput } from '../validation/parse.js'
+import { parseItemInput } from '../validation/quick-parse.js'
 import { broadcast } from './broadcast.js'
 import { retractMessage, updateMessage } from './edit.js'
 import { listItems, listPage } from './list.js'
 import { type ChangeResult, mark, move, remove } from './mark.js'
-import { messageOfOwner, receiptsOf } from './read.js'
-import { resolveRemote } from './remote.js'
-import { type ItemRow, itemColumns, toItem } from './rows.js'
+import { itemOfOwner, messageOfOwner, receiptsOf } from './read.js'
+import { mayResolve, resolveRemote } from './remote.js'
 import {
   type BroadcastInput,
   type DeleteInput,
   type GetItemInput,
   type GetMessageInput,
-  getItemInput,
   getMessageInput,
   type ListInput,
   type ListPageInput,
@@ -293,21 +292,13 @@ export class Messages {
    * attachments' metadata in `message.files`.
    */
   async getItem(input: GetItemInput): Promise<BoxItem | null> {
-    const parsed = parseInput(getItemInput, input, 'messages.getItem')
+    const parsed = parseItemInput(input, 'messages.getItem')
     const owner = normalizeAddress(parsed.owner, this.#ctx.peerId)
-    const row = await this.#ctx.db
-      .selectFrom('box_entries as e')
-      .innerJoin('messages as m', 'm.id', 'e.message_id')
-      .select(itemColumns)
-      .where('e.owner', '=', owner)
-      .where('e.message_id', '=', parsed.id)
-      .where('e.deleted_at', 'is', null)
-      .$if(parsed.role !== undefined, (q) => q.where('e.role', '=', parsed.role!))
-      .orderBy('e.role')
-      .executeTakeFirst()
-    if (!row) return null
-    const item = toItem(row as ItemRow)
-    return { ...item, message: await this.#withFiles(await this.#resolve(item.message, owner)) }
+    const item = await itemOfOwner(this.#ctx, owner, parsed.id, parsed.role)
+    if (!item) return null
+    const message = item.message
+    if (message.attachments.length === 0 && !mayResolve(message)) return item
+    return { ...item, message: await this.#withFiles(await this.#resolve(message, owner)) }
   }
 
   /** The message with its attachments' metadata (`files`), when it has attachments. */

@@ -85,6 +85,11 @@ export function checkRemoteContent(content: Content, from: string | null, where:
   throw new PigeonholeError('invalid_input', `${where}: ${message}`, { field, expected, got })
 }
 
+/** Whether `resolveRemote` may change `message`: else a read can skip it (and its promise). */
+export function mayResolve(message: Message): boolean {
+  return message.content['@type'] === remoteContentType && message.from !== null
+}
+
 /**
  * The message as `reader` sees it on a read that shows one message: a `RemoteContent` is
  * replaced by what the sender's resolver gives now (never stored, never cached). Whatever goes
@@ -98,7 +103,7 @@ export async function resolveRemote(
   maxContentBytes: number,
 ): Promise<Message> {
   const content = message.content
-  if (content['@type'] !== remoteContentType || message.from === null) return message
+  if (!mayResolve(message) || message.from === null) return message
   // Stored before this check existed, or otherwise not one: shown as it is.
   if (!remoteContentSchema.safeParse(content).success) return message
   const ref = content.ref as string

@@ -162,5 +162,39 @@ export function describeList(options: ConformanceOptions): void {
         message: /no account "nobody"/,
       })
     })
+
+    it('checks the owner, then the box, then the cursor, whatever the page holds', async () => {
+      await register(t.ph, 'alice', 'bob', 'carol')
+      await sendSeries(t, 3)
+      const cursor = (await t.ph.messages.list({ owner: 'bob', limit: 1 })).nextCursor!
+      // An unknown owner or box is reported before a cursor that is not theirs, or garbage.
+      for (const bad of [cursor, 'garbage']) {
+        await expectError(t.ph.messages.list({ owner: 'nobody', cursor: bad }), 'not_found', {
+          message: /^messages\.list: owner: no account "nobody"$/,
+          field: 'owner',
+        })
+        await expectError(
+          t.ph.messages.list({ owner: 'bob', box: 'archive', cursor: bad }),
+          'invalid_input',
+          { message: /box: expected one of "inbox", "sent" .*got "archive"/, field: 'box' },
+        )
+      }
+      await expectError(
+        t.ph.messages.list({ owner: 'bob', order: 'oldest', cursor, box: 'later' }),
+        'invalid_input',
+        { field: 'box' },
+      )
+      // An owner with nothing (and a custom box emptied again) still lists an empty page.
+      expect(await t.ph.messages.list({ owner: 'carol' })).toEqual({
+        items: [],
+        nextCursor: null,
+        prevCursor: null,
+      })
+      const [id] = idsOf(await t.ph.messages.list({ owner: 'bob', limit: 1 }))
+      await t.ph.messages.move({ owner: 'bob', ids: [id!], to: 'later' })
+      await t.ph.messages.move({ owner: 'bob', ids: [id!], to: 'inbox' })
+      expect((await t.ph.messages.list({ owner: 'bob', box: 'later' })).items).toEqual([])
+      expect((await t.ph.messages.list({ owner: 'Bob@local', box: 'inbox' })).items).toHaveLength(3)
+    })
   })
 }
