@@ -12,6 +12,7 @@ import { pgPageCase } from './pg-page.js'
 import { pgSendCase } from './pg-send.js'
 import { restSendCase } from './rest-send.js'
 import { sendCase } from './send.js'
+import { sendDurableCase } from './send-durable.js'
 import { sendManyCase } from './send-many.js'
 import { sendPolicyCase } from './send-policy.js'
 
@@ -19,6 +20,7 @@ import { sendPolicyCase } from './send-policy.js'
 export const cases: readonly BenchCase[] = [
   sendCase,
   sendPolicyCase,
+  sendDurableCase,
   pageCase,
   sendManyCase,
   broadcastCase,

@@ -26,6 +26,13 @@ export interface StoreCapabilities {
    * statement goes through `trx.executeQuery`).
    */
   readonly syncStatements?: SyncStatements
+  /**
+   * Group commit: writes that queue while one is running are run together in one transaction,
+   * each in its own SAVEPOINT (one that throws is rolled back alone), so one commit (one fsync)
+   * serves them all; each resolves once that commit returned. Used only with `singleWriter`.
+   * Default: false (one transaction per write).
+   */
+  readonly groupCommit?: boolean
 }
 
 /**

@@ -8,7 +8,7 @@ import { StatementCache } from './statement-cache.js'
 
 /** The embedded default store: one better-sqlite3 connection, WAL, prepared statements reused. */
 export function sqliteStore(options: SqliteStoreOptions): Store {
-  const { path, durability, busyTimeoutMs, statementCacheSize, pollIntervalMs } =
+  const { path, durability, groupCommit, busyTimeoutMs, statementCacheSize, pollIntervalMs } =
     resolveOptions(options)
   const raw = openDatabase(path, durability, busyTimeoutMs)
   const cache = new StatementCache(raw, statementCacheSize)
@@ -35,7 +35,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   return {
     dialect: 'sqlite',
     db,
-    capabilities: { singleWriter: true, maxParameters: 32766, syncStatements },
+    capabilities: { singleWriter: true, maxParameters: 32766, syncStatements, groupCommit },
     ...(feed && { events: feed }),
     // Kysely's connection (its mutex held until the body settles); BEGIN IMMEDIATE and COMMIT
     // synchronous, retried through the dialect's asynchronous busy wait when another
