@@ -161,6 +161,38 @@ test('a job whose statement fails midway is undone to its savepoint and gives it
   expect(await e.ph.verify()).toEqual([])
 })
 
+test('a job that fails after writing is undone to its savepoint alone, its rate token given back', async () => {
+  const e = await files.open(
+    {},
+    { clock: { now: () => 1_000_000 }, limits: { sendsPerSecond: 1, burst: 2 } },
+  )
+  for (const address of ['alice', 'bob', 'poison']) await e.ph.accounts.register({ address })
+  // A real failure in the middle of a send: its message row is written, then its entry's
+  // insert aborts (the statement only: the transaction goes on, as SQLite does).
+  const raw = new BetterSqlite3(e.path)
+  raw.exec(`create trigger poison before insert on box_entries when new.owner = 'poison'
+    begin select raise(abort, 'poisoned entry'); end`)
+  raw.close()
+  const before = e.transactions()
+  const settled = await Promise.allSettled([
+    e.ph.messages.send(hi('alice', 'bob', 'first')),
+    e.ph.messages.send(hi('alice', 'poison', 'undone')),
+    e.ph.messages.send(hi('alice', 'bob', 'third')),
+  ])
+  expect(e.transactions() - before).toBe(1)
+  expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+  expect(String((settled[1] as PromiseRejectedResult).reason)).toMatch(/poisoned entry/)
+  const check = new BetterSqlite3(e.path, { readonly: true })
+  const texts = check.prepare("select json_extract(content, '$.text') from messages").pluck().all()
+  check.close()
+  expect(texts.sort()).toEqual(['first', 'third'])
+  // Two tokens taken (first, third), the undone one's given back; the burst is 2.
+  await expect(e.ph.messages.send(hi('alice', 'bob', 'fourth'))).rejects.toMatchObject({
+    code: 'rate_limited',
+  })
+  expect(await e.ph.verify()).toEqual([])
+})
+
 test('close() while a group is in flight: the group commits, its calls resolve, later ones fail', async () => {
   const e = await files.open()
   for (const address of ['alice', 'bob']) await e.ph.accounts.register({ address })
