@@ -1,10 +1,4 @@
-import {
-  type IdGenerator,
-  isPigeonholeError,
-  type Message,
-  PigeonholeError,
-  type SendPolicy,
-} from '@pigeonhole/core'
+import { isPigeonholeError, type Message, PigeonholeError, type SendPolicy } from '@pigeonhole/core'
 import BetterSqlite3 from 'better-sqlite3'
 import { afterEach, expect, test } from 'vitest'
 import { sqliteStore } from '../src/index.js'
@@ -127,37 +121,6 @@ test('a failing send in a group fails alone, with its own error; the others are 
   expect(await inbox('dave')).toEqual(['keyed'])
   expect(await inbox('carol')).toEqual([])
   expect(await inbox('alice')).toEqual(['two'])
-  expect(await e.ph.verify()).toEqual([])
-})
-
-test('a job whose statement fails midway is undone to its savepoint and gives its rate token back', async () => {
-  // The second send draws the first one's message id: its insert fails (UNIQUE) after the
-  // rate limit took its token.
-  const script = ['msg_a', 'msg_a', 'msg_b']
-  let n = 0
-  const ids: IdGenerator = { next: (kind) => (kind === 'msg' ? script.shift()! : `${kind}_${n++}`) }
-  const e = await files.open(
-    {},
-    { ids, clock: { now: () => 1_000_000 }, limits: { sendsPerSecond: 1, burst: 2 } },
-  )
-  for (const address of ['alice', 'bob']) await e.ph.accounts.register({ address })
-  const before = e.transactions()
-  const settled = await Promise.allSettled([
-    e.ph.messages.send(hi('alice', 'bob', 'first')),
-    e.ph.messages.send(hi('alice', 'bob', 'same id')),
-    e.ph.messages.send(hi('alice', 'bob', 'third')),
-  ])
-  expect(e.transactions() - before).toBe(1)
-  expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
-  const failure = (settled[1] as PromiseRejectedResult).reason
-  expect(isPigeonholeError(failure, 'store_error')).toBe(true)
-  expect(String(failure)).toMatch(/UNIQUE/)
-  // Two tokens were taken (first, third) and the burst is 2: the next send is limited.
-  await expect(e.ph.messages.send(hi('alice', 'bob', 'fourth'))).rejects.toMatchObject({
-    code: 'rate_limited',
-  })
-  const texts = (await e.ph.messages.list({ owner: 'bob' })).items.map((i) => i.message.content)
-  expect(texts.map((c) => c.text).sort()).toEqual(['first', 'third'])
   expect(await e.ph.verify()).toEqual([])
 })
 
