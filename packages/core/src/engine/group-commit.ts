@@ -112,9 +112,14 @@ export class GroupCommit {
       const error = job.error ?? failed
       if (error) {
         job.reject(error.thrown)
-      } else {
+        continue
+      }
+      try {
         job.tx!.committed()
         job.resolve(job.value)
+      } catch (thrown) {
+        // A hook that throws reaches its own caller, as alone; the others still hear back.
+        job.reject(thrown)
       }
     }
   }
