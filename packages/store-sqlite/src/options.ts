@@ -17,7 +17,7 @@ export interface SqliteStoreOptions {
    * Group commit: writes that arrive while one is running wait and then run together in one
    * transaction (each in its own savepoint: one that fails is undone alone), so one commit and
    * one fsync serve them all. Default: true with `durability: 'full'` (where a commit costs an
-   * fsync), false with 'normal' (a commit is cheap: grouping gains little).
+   * fsync), false with 'normal' (no fsync to share; a lone write gains nothing either way).
    */
   groupCommit?: boolean
   /**

@@ -141,7 +141,8 @@ export class EngineContext {
   /**
    * Runs one change in one transaction: its events and count deltas are written with it, and
    * emitted after commit. With a single-writer store, changes run one at a time so events
-   * are emitted in cursor order straight from here (after what another connection committed).
+   * are emitted in cursor order straight from here (after what another connection committed);
+   * with group commit, those that queue meanwhile share one transaction (`group-commit.ts`).
    * `where` (the method) names a bad clock.
    */
   write<T>(body: (tx: WriteTx) => Promise<T>, where = 'write'): Promise<T> {
