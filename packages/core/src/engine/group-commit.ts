@@ -69,11 +69,16 @@ export class GroupCommit {
       }
       const group = [job]
       this.#pending = group
-      void this.#lock.run(() => {
-        // From here on, new jobs wait for the next group.
-        if (this.#pending === group) this.#pending = undefined
-        return this.#runGroup(group)
-      })
+      this.#lock
+        .run(() => {
+          // From here on, new jobs wait for the next group.
+          if (this.#pending === group) this.#pending = undefined
+          return this.#runGroup(group)
+        })
+        // Never expected; if it happens, no caller is left waiting (a settled one stays so).
+        .catch((error: unknown) => {
+          for (const job of group) job.reject(error)
+        })
     })
   }
 
