@@ -12,7 +12,7 @@ const seed = process.env.CRASH_SEED === undefined ? undefined : Number(process.e
 // some work on a busy machine too (the harness's defaults, 30 to 500 ms, for 'normal').
 const cases = [
   ['normal', kills, {}],
-  ['full', Math.max(2, Math.ceil(kills / 2)), { minDelayMs: 200, maxDelayMs: 800 }],
+  ['full', Math.max(2, Math.ceil(kills / 4)), { minDelayMs: 200, maxDelayMs: 800 }],
 ] as const
 
 test.each(cases)(
