@@ -14,6 +14,7 @@ import { pgPageCase } from './pg-page.js'
 import { pgSendCase } from './pg-send.js'
 import { restSendCase } from './rest-send.js'
 import { sendCase } from './send.js'
+import { sendDurableCase } from './send-durable.js'
 import { sendManyCase } from './send-many.js'
 import { sendPolicyCase } from './send-policy.js'
 
@@ -21,6 +22,7 @@ import { sendPolicyCase } from './send-policy.js'
 export const cases: readonly BenchCase[] = [
   sendCase,
   sendPolicyCase,
+  sendDurableCase,
   pageCase,
   sendManyCase,
   broadcastCase,

@@ -1,11 +1,14 @@
 // The process the crash harness kills: opens the engine on a file and writes until SIGKILL.
-// Usage: node --import tsx --conditions=source child.ts <path> <seed> [<pending sends as JSON>]
+// Usage: node --import tsx --conditions=source child.ts <path> <seed> <normal|full> [<pending sends as JSON>]
 import { openPigeonhole, type SendInput, type SendManyItem } from '@pigeonhole/core'
 import { sqliteStore } from '@pigeonhole/store-sqlite'
-import { type ChildLine, crashAccounts, formatLine, seededRandom } from './protocol.js'
+import { type ChildLine, crashAccounts, crashModes, formatLine, seededRandom } from './protocol.js'
 
-const [path, seedText, pendingText] = process.argv.slice(2)
-if (!path || !seedText) throw new Error('usage: child.ts <path> <seed> [<pending JSON>]')
+const [path, seedText, mode, pendingText] = process.argv.slice(2)
+if (!path || !seedText || !crashModes.includes(mode as never)) {
+  throw new Error('usage: child.ts <path> <seed> <normal|full> [<pending JSON>]')
+}
+const durability = mode as (typeof crashModes)[number]
 const seed = Number(seedText)
 const random = seededRandom(seed)
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
@@ -22,7 +25,7 @@ function die(error: unknown): never {
 }
 
 print({ t: 'opening' })
-const ph = await openPigeonhole({ store: sqliteStore({ path }) }).catch(die)
+const ph = await openPigeonhole({ store: sqliteStore({ path, durability }) }).catch(die)
 
 let counter = 0
 /** Messages acknowledged in this run: markRead and keyed retries pick from them. */
@@ -119,8 +122,10 @@ try {
   const pending = JSON.parse(pendingText ?? '[]') as SendInput[]
   for (const send of pending) await retryPending(send)
   print({ t: 'ready' })
-  // A few writers at once, so kills land between queued changes too.
-  await Promise.all([worker(), worker(), worker()])
+  // A few writers at once, so kills land between queued changes too; with 'full', more, so
+  // that group commit runs several of them in one transaction.
+  const writers = durability === 'full' ? 8 : 3
+  await Promise.all(Array.from({ length: writers }, () => worker()))
 } catch (error) {
   die(error)
 }

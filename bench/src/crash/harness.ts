@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { SendInput } from '@pigeonhole/core'
 import { type Acknowledged, checkStore, type StoreFindings } from './checks.js'
-import { type ChildLine, parseLine, seededRandom } from './protocol.js'
+import { type ChildLine, type CrashMode, parseLine, seededRandom } from './protocol.js'
 
 export interface CrashOptions {
   /** How many times the child is killed with SIGKILL. */
@@ -22,6 +22,8 @@ export interface CrashOptions {
    */
   earlyKills?: number
   earlyWindowMs?: number
+  /** The store's durability in the children. Default: 'normal'. */
+  mode?: CrashMode
   /** Progress, one line now and then. */
   log?: (line: string) => void
 }
@@ -92,7 +94,14 @@ export async function runCrashTrial(options: CrashOptions): Promise<CrashReport>
       }
       const killEarly = run === 0 || random() < early
       const delay = killEarly ? random() * earlyWindow : minDelay + random() * (maxDelay - minDelay)
-      const outcome = await runChild(path, childSeed, retry, onLine, killEarly, delay)
+      const outcome = await runChild(
+        path,
+        { seed: childSeed, mode: options.mode ?? 'normal' },
+        retry,
+        onLine,
+        killEarly,
+        delay,
+      )
       if (outcome.signal !== 'SIGKILL') {
         failures.push(
           `run ${run} (child seed ${childSeed}) ended by ${outcome.signal ?? `exit ${outcome.code}`}: ${outcome.stderr.slice(-2000)}`,
@@ -148,7 +157,7 @@ const stuckMs = 30_000
  */
 function runChild(
   path: string,
-  seed: number,
+  { seed, mode }: { seed: number; mode: CrashMode },
   retry: SendInput[],
   onLine: (line: ChildLine) => void,
   killEarly: boolean,
@@ -163,6 +172,7 @@ function runChild(
       childFile,
       path,
       String(seed),
+      mode,
       JSON.stringify(retry),
     ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },

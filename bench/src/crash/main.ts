@@ -1,15 +1,23 @@
 // The crash-safety run at scale: `npm run crash -w @pigeonhole/bench` (CRASH_KILLS, default
-// 1000; CRASH_SEED to replay). Prints the figures; exits 1 if anything was lost or doubled.
+// 1000; CRASH_SEED to replay; CRASH_MODE=full for durability 'full' with group commit).
+// Prints the figures; exits 1 if anything was lost or doubled.
 import { runCrashTrial } from './harness.js'
+import { type CrashMode, crashModes } from './protocol.js'
 
 const kills = Number(process.env.CRASH_KILLS ?? 1000)
 const seed = process.env.CRASH_SEED === undefined ? undefined : Number(process.env.CRASH_SEED)
+const mode = (process.env.CRASH_MODE ?? 'normal') as CrashMode
+if (!crashModes.includes(mode)) {
+  console.error(`CRASH_MODE: expected one of ${crashModes.join(', ')}, got ${mode}`)
+  process.exit(2)
+}
 const log = (line: string) => console.log(`  ${line}`)
 
-console.log(`crash: ${kills} SIGKILLs of a writing child on one SQLite file (durability 'normal')`)
-const report = await runCrashTrial({ kills, seed, log })
+console.log(`crash: ${kills} SIGKILLs of a writing child on one SQLite file (durability '${mode}')`)
+const report = await runCrashTrial({ kills, seed, mode, log })
 const figures: [string, string | number][] = [
   ['seed', report.seed],
+  ['mode', mode],
   ['kills', report.kills],
   ['acknowledged sends', report.acknowledged],
   ['acknowledged reads', report.acknowledgedReads],

@@ -34,6 +34,14 @@ export function parseLine(text: string): ChildLine {
   return JSON.parse(text) as ChildLine
 }
 
+/**
+ * The store's durability the child runs with. 'full' (group commit on): every acknowledged
+ * change is fsynced, so it would survive a power cut too; a SIGKILL checks that group commit
+ * acknowledges nothing before its commit returned.
+ */
+export const crashModes = ['normal', 'full'] as const
+export type CrashMode = (typeof crashModes)[number]
+
 /** The accounts the child sends between. */
 export const crashAccounts = ['alice', 'bob', 'carol', 'dave'] as const
 

@@ -32,6 +32,13 @@ export interface StoreCapabilities {
    * through `db.executeQuery`).
    */
   readonly syncReads?: SyncReads
+  /**
+   * Group commit: writes that queue while one is running are run together in one transaction,
+   * each in its own SAVEPOINT (one that throws is rolled back alone), so one commit (one fsync)
+   * serves them all; each resolves once that commit returned. Used only with `singleWriter`.
+   * Default: false (one transaction per write).
+   */
+  readonly groupCommit?: boolean
 }
 
 /**

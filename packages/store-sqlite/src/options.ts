@@ -14,6 +14,13 @@ export interface SqliteStoreOptions {
    */
   durability?: Durability
   /**
+   * Group commit: writes that arrive while one is running wait and then run together in one
+   * transaction (each in its own savepoint: one that fails is undone alone), so one commit and
+   * one fsync serve them all. Default: true with `durability: 'full'` (where a commit costs an
+   * fsync), false with 'normal' (no fsync to share; a lone write gains nothing either way).
+   */
+  groupCommit?: boolean
+  /**
    * How long a writer waits for another connection's lock before failing, in ms, at most
    * 2^31 - 1 (SQLite's busy timeout is a 32-bit int). Default: 5000.
    */
@@ -34,6 +41,7 @@ const sqliteOptions = z.strictObject({
     error: "a file path or ':memory:'",
   }),
   durability: z.enum(['normal', 'full']).optional(),
+  groupCommit: z.boolean().optional(),
   busyTimeoutMs: integerOption(0).optional(),
   statementCacheSize: integerOption(0).optional(),
   pollIntervalMs: integerOption(1, 60_000).optional(),
@@ -45,6 +53,7 @@ export function resolveOptions(options: unknown): Required<SqliteStoreOptions> {
   return {
     path: parsed.path,
     durability: parsed.durability ?? 'normal',
+    groupCommit: parsed.groupCommit ?? parsed.durability === 'full',
     busyTimeoutMs: parsed.busyTimeoutMs ?? 5000,
     statementCacheSize: parsed.statementCacheSize ?? 200,
     pollIntervalMs: parsed.pollIntervalMs ?? 250,

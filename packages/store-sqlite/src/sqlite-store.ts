@@ -9,7 +9,7 @@ import { syncReads } from './sync-reads.js'
 
 /** The embedded default store: one better-sqlite3 connection, WAL, prepared statements reused. */
 export function sqliteStore(options: SqliteStoreOptions): Store {
-  const { path, durability, busyTimeoutMs, statementCacheSize, pollIntervalMs } =
+  const { path, durability, groupCommit, busyTimeoutMs, statementCacheSize, pollIntervalMs } =
     resolveOptions(options)
   const raw = openDatabase(path, durability, busyTimeoutMs)
   const cache = new StatementCache(raw, statementCacheSize)
@@ -41,6 +41,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       maxParameters: 32766,
       syncStatements,
       syncReads: syncReads(raw, cache),
+      groupCommit,
     },
     ...(feed && { events: feed }),
     // Kysely's connection (its mutex held until the body settles); BEGIN IMMEDIATE and COMMIT

@@ -107,7 +107,7 @@ const refused: [label: string, options: unknown, field: string, message: string]
     'an unknown option',
     { path: ':memory:', journal: 'wal' },
     'journal',
-    'sqliteStore: journal: unknown option (known: path, durability, busyTimeoutMs, statementCacheSize, pollIntervalMs)',
+    'sqliteStore: journal: unknown option (known: path, durability, groupCommit, busyTimeoutMs, statementCacheSize, pollIntervalMs)',
   ],
   [
     'a busy timeout above 2^31 - 1 (SQLite takes a 32-bit int; Node timers too)',

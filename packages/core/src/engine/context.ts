@@ -14,6 +14,7 @@ import type { Transport } from '../transport/port.js'
 import type { Clock, IdGenerator } from '../types.js'
 import { Mutex } from '../util/mutex.js'
 import { readClock } from './clock.js'
+import { GroupCommit } from './group-commit.js'
 import { QueryTemplates } from './query-templates.js'
 import { WriteTx } from './write-tx.js'
 
@@ -71,6 +72,8 @@ export class EngineContext {
   /** Compiled hot-path statements, reused with new values. */
   readonly templates = new QueryTemplates()
   readonly #writeLock: Mutex | undefined
+  /** Group commit (`StoreCapabilities.groupCommit`, with a single writer only). */
+  readonly #groups: GroupCommit | undefined
   readonly #afterCommit: AfterCommit
   #closed = false
 
@@ -99,6 +102,16 @@ export class EngineContext {
     this.rowLocks = options.store.capabilities.rowLocks ?? false
     this.#writeLock = options.store.capabilities.singleWriter ? new Mutex() : undefined
     this.#afterCommit = options.afterCommit
+    this.#groups =
+      this.#writeLock && options.store.capabilities.groupCommit
+        ? new GroupCommit({
+            lock: this.#writeLock,
+            store: options.store,
+            newTx: (trx, where) => this.#newTx(trx, where),
+            afterCommit: options.afterCommit,
+            alone: (body, where) => this.#writeAlone(body, where),
+          })
+        : undefined
     this.policies = options.policies
     this.requests = options.requests
     this.contentHooks = options.contentHooks
@@ -128,37 +141,43 @@ export class EngineContext {
   /**
    * Runs one change in one transaction: its events and count deltas are written with it, and
    * emitted after commit. With a single-writer store, changes run one at a time so events
-   * are emitted in cursor order straight from here (after what another connection committed).
+   * are emitted in cursor order straight from here (after what another connection committed);
+   * with group commit, those that queue meanwhile share one transaction (`group-commit.ts`).
    * `where` (the method) names a bad clock.
    */
   write<T>(body: (tx: WriteTx) => Promise<T>, where = 'write'): Promise<T> {
     this.assertOpen()
-    const run = async () => {
-      let events: Awaited<ReturnType<WriteTx['flush']>> = []
-      // The attempt running now: a store that retries (PostgreSQL) starts another only after
-      // this one rolled back.
-      let attempt: WriteTx | undefined
-      let result: T
-      try {
-        result = await this.store.transaction(async (trx) => {
-          attempt?.rolledBack()
-          const tx = this.#newTx(trx, where)
-          attempt = tx
-          const value = await body(tx)
-          events = await tx.flush()
-          return value
-        })
-      } catch (error) {
+    if (this.#groups) return this.#groups.run(body, where)
+    return this.#writeLock
+      ? this.#writeLock.run(() => this.#writeAlone(body, where))
+      : this.#writeAlone(body, where)
+  }
+
+  /** One change in a transaction of its own (under the write lock, when there is one). */
+  async #writeAlone<T>(body: (tx: WriteTx) => Promise<T>, where: string): Promise<T> {
+    let events: Awaited<ReturnType<WriteTx['flush']>> = []
+    // The attempt running now: a store that retries (PostgreSQL) starts another only after
+    // this one rolled back.
+    let attempt: WriteTx | undefined
+    let result: T
+    try {
+      result = await this.store.transaction(async (trx) => {
         attempt?.rolledBack()
-        throw error
-      }
-      // The change's events are emitted before the call returns, so `events.lastCursor`
-      // covers it on every store.
-      await this.#afterCommit(events)
-      attempt?.committed()
-      return result
+        const tx = this.#newTx(trx, where)
+        attempt = tx
+        const value = await body(tx)
+        events = await tx.flush()
+        return value
+      })
+    } catch (error) {
+      attempt?.rolledBack()
+      throw error
     }
-    return this.#writeLock ? this.#writeLock.run(run) : run()
+    // The change's events are emitted before the call returns, so `events.lastCursor`
+    // covers it on every store.
+    await this.#afterCommit(events)
+    attempt?.committed()
+    return result
   }
 
   /**

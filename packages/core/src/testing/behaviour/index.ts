@@ -7,6 +7,7 @@ import { describeApiKeys } from './api-keys.js'
 import { describeBoxes } from './boxes.js'
 import { describeBroadcast } from './broadcast.js'
 import { describeClose } from './close.js'
+import { describeConcurrentSends } from './concurrent-sends.js'
 import { describeConsentChanges } from './consent-changes.js'
 import { describeConsentFeed } from './consent-feed.js'
 import { describeConsentModes } from './consent-modes.js'
@@ -62,6 +63,7 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeAddresses(options)
     describeSend(options)
     describeSendMany(options)
+    describeConcurrentSends(options)
     describeBroadcast(options)
     describePolicies(options)
     describeConsentModes(options)
