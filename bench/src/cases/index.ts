@@ -8,6 +8,7 @@ import { markReadCase } from './mark-read.js'
 import { pageCase } from './page.js'
 import { pageScaleCase } from './page-scale.js'
 import { pgEventLatencyCase } from './pg-event-latency.js'
+import { pgMarkReadCase } from './pg-mark-read.js'
 import { pgPageCase } from './pg-page.js'
 import { pgSendCase } from './pg-send.js'
 import { restSendCase } from './rest-send.js'
@@ -27,6 +28,7 @@ export const cases: readonly BenchCase[] = [
   markReadCase,
   pgSendCase,
   pgPageCase,
+  pgMarkReadCase,
   pgEventLatencyCase,
   fileCryptoCase,
   fileStreamCase,
