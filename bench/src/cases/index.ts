@@ -10,6 +10,7 @@ import { markReadCase } from './mark-read.js'
 import { pageCase } from './page.js'
 import { pageScaleCase } from './page-scale.js'
 import { pgEventLatencyCase } from './pg-event-latency.js'
+import { pgMarkReadCase } from './pg-mark-read.js'
 import { pgPageCase } from './pg-page.js'
 import { pgSendCase } from './pg-send.js'
 import { restSendCase } from './rest-send.js'
@@ -32,6 +33,7 @@ export const cases: readonly BenchCase[] = [
   markReadCase,
   pgSendCase,
   pgPageCase,
+  pgMarkReadCase,
   pgEventLatencyCase,
   fileCryptoCase,
   fileStreamCase,

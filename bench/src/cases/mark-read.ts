@@ -7,15 +7,15 @@ import { shortSize } from '../lib/inbox-files.js'
 import { measurePair, type SamplePlan } from '../lib/measure.js'
 import { rawMarkRead } from '../lib/raw-mark.js'
 
-/** The project's target: a whole box of 100,000 unread marked read in under 1 s. */
-const targetMs = 1000
+/** The project's target (issue 16): a whole box of 100,000 unread marked read in under 0.5 s. */
+const targetMs = 500
 const targetSize = 100_000
 
 const opsOf = (p: SamplePlan) => p.warmupOps + p.samples * p.opsPerSample
 
 export const markReadCase: BenchCase = {
   name: 'mark-read',
-  summary: 'markRead of 1 id, of 100 ids, and of a whole box of 100,000 unread (target < 1 s)',
+  summary: 'markRead of 1 id, of 100 ids, and of a whole box of 100,000 unread (target < 0.5 s)',
   async run(env) {
     const one = planFor(
       env,
@@ -82,13 +82,28 @@ export const markReadCase: BenchCase = {
       rows.push({ case: 'mark-read', measure: 'markRead of 100 ids', ...many })
       let eo = 0
       let ro = 0
+      // The longest a concurrent writer waits: the time between two chunks' commits (their
+      // events), the chunk's transaction and the turn of the event loop after it.
+      let lastChunk: number | undefined
+      let longestGap = 0
+      const gaps = ph.events$.subscribe((e) => {
+        if (e.type !== 'box.markedRead') return
+        const now = performance.now()
+        if (lastChunk !== undefined) longestGap = Math.max(longestGap, now - lastChunk)
+        lastChunk = now
+      })
       const box = await measurePair(
         async () => {
           const owner = owners[eo++]!
+          lastChunk = undefined
           expect((await ph.messages.markRead({ owner, box: 'inbox' })).changed, boxSize)
         },
         () => expect(mark.box(owners[ro++]!, 'inbox'), boxSize),
         whole,
+      )
+      gaps.unsubscribe()
+      env.log(
+        `longest time between two chunks' commits (a writer's wait): ${longestGap.toFixed(1)} ms`,
       )
       rows.push({
         case: 'mark-read',

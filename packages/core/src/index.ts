@@ -39,6 +39,7 @@ export type {
   RotateResult,
 } from './files/types.js'
 export type { ChangeResult } from './messages/mark.js'
+export type { MarkedEntry } from './messages/mark-rows.js'
 export type {
   DryRunInput,
   DryRunRecipient,

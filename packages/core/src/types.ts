@@ -280,6 +280,8 @@ export type EventType =
   | 'message.broadcast'
   | 'message.read'
   | 'message.unread'
+  | 'box.markedRead'
+  | 'box.markedUnread'
   | 'message.moved'
   | 'message.deleted'
   | 'message.updated'

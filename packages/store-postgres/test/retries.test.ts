@@ -61,10 +61,10 @@ describePostgres('store-postgres: failures inside transactions', () => {
         `update box_entries set updated_at = updated_at where owner = 'bob' and message_id = $1`,
         [m.id],
       )
-      // The mark reads (its snapshot starts), then waits to lock the row the other session
+      // The mark's UPDATE starts its snapshot, then waits to lock the row the other session
       // holds; that session commits a new row version, which repeatable read may not lock.
       const marked = ph.messages.markRead({ owner: 'bob', ids: [m.id] })
-      await waitForLockWait('select%from "box_entries"%for update', schema)
+      await waitForLockWait('update "box_entries"%', schema)
       await other.query('commit')
       expect(await marked).toEqual({ changed: 1 })
       expect(retries.map((r) => r.sqlState)).toContain('40001')

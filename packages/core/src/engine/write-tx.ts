@@ -13,6 +13,8 @@ export interface NewEvent {
   messageId?: string | null
   role?: EntryRole | null
   data?: { [key: string]: Json }
+  /** `data` as JSON text, when the caller has it already (a large event); no `role` then. */
+  serialized?: string
 }
 
 /** The handle every write gets: the transaction, its time, and the outbox and count deltas. */
@@ -106,7 +108,7 @@ export class WriteTx implements StatementTarget {
         owner: e.owner ?? null,
         message_id: e.messageId ?? null,
         entry_role: e.role ?? null,
-        data: JSON.stringify(d),
+        data: e.serialized ?? JSON.stringify(d),
         created_at: this.now,
       }
     }

@@ -5,8 +5,9 @@ import { remoteReads } from '../delivery/reads.js'
 import type { EngineContext } from '../engine/context.js'
 import { lockRows } from '../engine/row-locks.js'
 import type { WriteTx } from '../engine/write-tx.js'
+import type { EntryRole } from '../types.js'
 import { yieldToEventLoop } from '../util/yield.js'
-import { markValues, recordMarks } from './mark-rows.js'
+import { type MarkedEntry, markValues, recordBoxMark } from './mark-rows.js'
 
 /** An entry's place in its box: the order of the box_entries_live and _unread indexes. */
 export interface BoxKey {
@@ -56,17 +57,85 @@ export async function markBox(ctx: EngineContext, mark: BoxMark, where: string):
 async function markChunk(ctx: EngineContext, tx: WriteTx, mark: BoxMark, range: KeyRange) {
   const { dialect } = ctx.store
   const size = ctx.limits.markChunkSize
-  const chunk = await lockRows(
-    chunkQuery(tx.db, dialect, mark, range, size),
-    ctx,
-    'update',
-  ).execute()
-  const ids = chunk.map((r) => r.row_id)
-  const rows =
-    ids.length === 0 ? [] : await markRowsQuery(tx.db, dialect, mark, ids, tx.now).execute()
-  recordMarks(tx, mark.owner, mark.read, rows)
-  if (mark.read && ctx.delivery && rows.length > 0) await remoteReads(ctx, tx, mark.owner, rows)
-  return { changed: rows.length, end: chunk[chunk.length - 1], full: chunk.length === size }
+  const chunk =
+    dialect === 'sqlite'
+      ? await sqliteChunk(tx.db, mark, range, size)
+      : await lockedChunk(ctx, tx.db, mark, range, size)
+  if (!chunk) return { changed: 0, end: undefined, full: false }
+  const updated = await markRowsQuery(tx.db, dialect, mark, chunk.rowIds, tx.now).executeTakeFirst()
+  // The rows were locked by the select, or nothing else writes meanwhile (one writer).
+  if (Number(updated.numUpdatedRows) !== chunk.marked.length) {
+    throw new Error(
+      `markBox: ${chunk.marked.length} entries taken but ${updated.numUpdatedRows} changed`,
+    )
+  }
+  recordBoxMark(tx, mark, chunk.marked, chunk.markedJson)
+  if (mark.read && ctx.delivery) {
+    const rows = chunk.marked.map((e) => ({ message_id: e.messageId, role: e.role }))
+    await remoteReads(ctx, tx, mark.owner, rows)
+  }
+  return { changed: chunk.marked.length, end: chunk.end, full: chunk.marked.length === size }
+}
+
+/** The entries one chunk takes, as its event lists them; the row ids to update; its last key. */
+interface Chunk {
+  rowIds: RowIds
+  marked: MarkedEntry[]
+  /** `marked` as JSON text, when the store built it (saves serializing it again). */
+  markedJson?: string
+  end: BoxKey
+}
+
+/**
+ * SQLite (one writer, no locks): one row back, the chunk's row ids and its event entries
+ * built as JSON by SQLite itself. A thousand rows turned into JavaScript objects and back
+ * into JSON cost more than the UPDATE of them (measured: bench/README.md, issue 16).
+ */
+async function sqliteChunk(
+  db: Kysely<Database>,
+  mark: BoxMark,
+  range: KeyRange,
+  size: number,
+): Promise<Chunk | undefined> {
+  const order = sql`order by c.created_at, c.message_id, c.role`
+  const row = await db
+    .selectFrom(chunkQuery(db, 'sqlite', mark, range, size).as('c'))
+    .select([
+      sql<string>`json_group_array(c.row_id)`.as('ids'),
+      sql<string>`json_group_array(json_object('messageId', c.message_id, 'role', c.role,
+        'version', c.version + 1) ${order})`.as('marked'),
+      sql<number | null>`max(c.created_at)`.as('top'),
+    ])
+    .executeTakeFirstOrThrow()
+  if (row.top === null) return undefined
+  const marked = JSON.parse(row.marked) as MarkedEntry[]
+  const last = marked[marked.length - 1]!
+  // In key order (the box is fixed): the last entry has the largest created_at.
+  const end = { created_at: Number(row.top), message_id: last.messageId, role: last.role }
+  return { rowIds: row.ids, marked, markedJson: row.marked, end }
+}
+
+/** PostgreSQL: the chunk's rows, locked (`rowLocks`), in key order. */
+async function lockedChunk(
+  ctx: EngineContext,
+  db: Kysely<Database>,
+  mark: BoxMark,
+  range: KeyRange,
+  size: number,
+): Promise<Chunk | undefined> {
+  const query = chunkQuery(db, ctx.store.dialect, mark, range, size)
+  const rows = await lockRows(query, ctx, 'update').execute()
+  const last = rows[rows.length - 1]
+  if (!last) return undefined
+  return {
+    rowIds: rows.map((r) => r.row_id),
+    marked: rows.map((r) => ({
+      messageId: r.message_id,
+      role: r.role as EntryRole,
+      version: Number(r.version) + 1,
+    })),
+    end: last,
+  }
 }
 
 // Why the statements below look the way they do (PostgreSQL, with or without statistics):
@@ -109,20 +178,24 @@ export function chunkQuery(
   return inOrder(
     db
       .selectFrom('box_entries')
-      .select([sql<string | number>`${rowId(dialect)}`.as('row_id'), ...keyColumns])
+      .select([sql<string | number>`${rowId(dialect)}`.as('row_id'), ...keyColumns, 'version'])
       .where(toChange(mark, range)),
   ).limit(size)
 }
+
+/** Row ids from `chunkQuery`: a list, or (SQLite) a JSON array of them. */
+export type RowIds = string | readonly (string | number)[]
 
 /** Marks these rows (row ids from `chunkQuery`, in the same transaction). */
 export function markRowsQuery(
   db: Kysely<Database>,
   dialect: Dialect,
   mark: BoxMark,
-  rowIds: readonly (string | number)[],
+  rowIds: RowIds,
   now: number,
 ) {
-  const ids = [...rowIds]
+  const ids = typeof rowIds === 'string' ? rowIds : [...rowIds]
+  const json = typeof ids === 'string' ? ids : JSON.stringify(ids)
   return db
     .updateTable('box_entries')
     .set(markValues(mark.read, now))
@@ -130,9 +203,8 @@ export function markRowsQuery(
       dialect === 'postgres'
         ? // Through a subquery: a list of known length may make the planner prefer a Seq Scan.
           sql<boolean>`ctid = any(array(select unnest(${ids}::tid[])))`
-        : sql<boolean>`rowid in (select value from json_each(${JSON.stringify(ids)}))`,
+        : sql<boolean>`rowid in (select value from json_each(${json}))`,
     )
-    .returning(['message_id', 'role', 'box', 'version'])
 }
 
 function rowId(dialect: Dialect) {

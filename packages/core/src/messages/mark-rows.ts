@@ -1,7 +1,7 @@
 import type { ExpressionBuilder } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { WriteTx } from '../engine/write-tx.js'
-import type { EntryRole } from '../types.js'
+import type { EntryRole, Json } from '../types.js'
 
 /** An entry a mark changed, as its UPDATE returns it. */
 export interface MarkedRow {
@@ -28,6 +28,37 @@ export function recordMarks(
       data: { box: row.box, version: Number(row.version) },
     })
   }
+}
+
+/** One entry a whole-box mark changed, as its event lists it: the version after the change. */
+export interface MarkedEntry {
+  messageId: string
+  role: EntryRole
+  version: number
+}
+
+/**
+ * A chunk of a whole-box mark: the box's unread count, and one `box.markedRead` (or
+ * `box.markedUnread`) event listing the chunk's entries, in place of one event per entry.
+ * `markedJson`: `marked` as JSON text, when the store already built it.
+ */
+export function recordBoxMark(
+  tx: WriteTx,
+  mark: { owner: string; box: string; read: boolean },
+  marked: readonly MarkedEntry[],
+  markedJson?: string,
+): void {
+  const count = marked.length
+  tx.count(mark.owner, mark.box, 0, mark.read ? -count : count)
+  const data = { box: mark.box, count, marked: marked as MarkedEntry[] as unknown as Json[] }
+  tx.emit({
+    type: mark.read ? 'box.markedRead' : 'box.markedUnread',
+    owner: mark.owner,
+    data,
+    ...(markedJson !== undefined && {
+      serialized: `{"box":${JSON.stringify(mark.box)},"count":${count},"marked":${markedJson}}`,
+    }),
+  })
 }
 
 /** What a mark sets on an entry; `seen_at` keeps the first read (the sender's receipt). */

@@ -36,23 +36,27 @@ export async function mark(
   const owner = await requireAccount(ctx, parsed.owner, where)
   if (parsed.ids) {
     const ids = parsed.ids
-    return ctx.write(async (tx) => {
-      await requireLive(ctx, tx.db, owner, ids, where)
-      return { changed: await markRows(ctx, tx, owner, read, ids) }
-    }, where)
+    return ctx.write(
+      async (tx) => ({ changed: await markRows(ctx, tx, owner, read, ids, where) }),
+      where,
+    )
   }
   const box = parsed.box!
   await requireBox(ctx, owner, box, where, 'box')
   return { changed: await markBox(ctx, { owner, box, read }, where) }
 }
 
-/** Marks the owner's live entries of these messages that are not yet in the asked state. */
+/**
+ * Marks the owner's live entries of these messages that are not yet in the asked state;
+ * `not_found` (nothing changed) if any id is not a live entry of the owner.
+ */
 async function markRows(
   ctx: EngineContext,
   tx: WriteTx,
   owner: string,
   read: boolean,
   ids: readonly string[],
+  where: string,
 ): Promise<number> {
   const changed = await tx.db
     .updateTable('box_entries')
@@ -63,6 +67,10 @@ async function markRows(
     .where('message_id', 'in', ids)
     .returning(['message_id', 'role', 'box', 'version'])
     .execute()
+  // Every id changed: all are live entries of the owner. Else check (and throw: the
+  // transaction rolls the update back). Saves a statement on the usual call (issue 16).
+  const marked = new Set(changed.map((r) => r.message_id))
+  if (ids.some((id) => !marked.has(id))) await requireLive(ctx, tx.db, owner, ids, where)
   recordMarks(tx, owner, read, changed)
   // Read receipts to remote senders: only with a transport.
   if (read && ctx.delivery && changed.length > 0) await remoteReads(ctx, tx, owner, changed)

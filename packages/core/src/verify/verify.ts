@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { z } from 'zod'
 import { countMismatches, unknownCountOwners } from '../boxes/counts.js'
+import type { Dialect } from '../db/dialect.js'
 import type { Database } from '../db/schema.js'
 import type { EngineContext } from '../engine/context.js'
 import type { Difference, VerifyOptions, VerifyProgress } from '../types.js'
@@ -24,6 +25,42 @@ export const verifyChecks = [
 /** Event types that each add one to a box entry's version. */
 const entryChanges = ['message.read', 'message.unread', 'message.moved', 'message.deleted']
 
+/** Events that list the entries they changed (`data.marked`): a chunk of a whole-box mark. */
+const listedChanges = ['box.markedRead', 'box.markedUnread']
+
+/** How many changes the event log holds for each box entry (owner, message_id, role). */
+function entryChangeCounts(db: Kysely<Database>, dialect: Dialect) {
+  const single = db
+    .selectFrom('events')
+    .select(['owner', 'message_id', sql<string>`entry_role`.as('role')])
+    .where('type', 'in', entryChanges)
+  const listed = db
+    .selectFrom([
+      'events as b',
+      dialect === 'postgres'
+        ? sql`jsonb_array_elements(b.data -> 'marked')`.as('j')
+        : sql`json_each(b.data, '$.marked')`.as('j'),
+    ])
+    .select(
+      dialect === 'postgres'
+        ? [
+            'b.owner',
+            sql<string>`j.value ->> 'messageId'`.as('message_id'),
+            sql<string>`j.value ->> 'role'`.as('role'),
+          ]
+        : [
+            'b.owner',
+            sql<string>`json_extract(j.value, '$.messageId')`.as('message_id'),
+            sql<string>`json_extract(j.value, '$.role')`.as('role'),
+          ],
+    )
+    .where('b.type', 'in', listedChanges)
+  return db
+    .selectFrom(single.unionAll(listed).as('c'))
+    .select(['c.owner', 'c.message_id', 'c.role', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy(['c.owner', 'c.message_id', 'c.role'])
+}
+
 /**
  * Recounts everything the engine keeps incrementally and returns where it differs: box totals
  * and unread counts, entry and message versions against the event log, orphaned entries.
@@ -42,36 +79,36 @@ export function verify(ctx: EngineContext, options?: VerifyOptions): Promise<Dif
   return ctx.snapshot(async (db) => {
     done = 0
     onProgress?.({ check: null, done: 0, total })
-    return differences(db, step)
+    return differences(db, ctx.store.dialect, step)
   })
 }
 
 async function differences(
   db: Kysely<Database>,
+  dialect: Dialect,
   step: (check: (typeof verifyChecks)[number]) => void,
 ): Promise<Difference[]> {
   const out = await countMismatches(db)
   step('counts')
 
-  // count(v.type), not v.cursor: a committed event may still wait for its cursor (PostgreSQL).
+  // Counted by row, never by cursor: a committed event may still wait for its cursor (PostgreSQL).
+  const changes = entryChangeCounts(db, dialect)
   const entryVersions = await db
     .selectFrom('box_entries as e')
-    .leftJoin('events as v', (join) =>
+    .leftJoin(changes.as('v'), (join) =>
       join
         .onRef('v.message_id', '=', 'e.message_id')
         .onRef('v.owner', '=', 'e.owner')
-        .onRef('v.entry_role', '=', 'e.role')
-        .on('v.type', 'in', entryChanges),
+        .onRef('v.role', '=', 'e.role'),
     )
-    .select((eb) => [
+    .select([
       'e.owner',
       'e.message_id',
       'e.role',
       'e.version',
-      eb.fn.count<number>('v.type').as('changes'),
+      sql<number>`coalesce(v.n, 0)`.as('changes'),
     ])
-    .groupBy(['e.owner', 'e.message_id', 'e.role', 'e.version'])
-    .having((eb) => eb(sql`1 + count(v.type)`, '<>', eb.ref('e.version')))
+    .where(sql<boolean>`1 + coalesce(v.n, 0) <> e.version`)
     .execute()
   for (const r of entryVersions) {
     out.push({

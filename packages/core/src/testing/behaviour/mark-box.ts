@@ -49,7 +49,13 @@ export function describeMarkBox(options: ConformanceOptions): void {
       // Each walks the entries it found at its start once: at most one change per entry.
       expect(read.changed).toBeLessThanOrEqual(n)
       expect(unread.changed).toBeLessThanOrEqual(n)
-      expect(await eventsAfter(t.ph, before)).toHaveLength(read.changed + unread.changed)
+      // One event per chunk, listing what it changed: the listings add up to the changes.
+      const events = await eventsAfter(t.ph, before)
+      const listed = (type: string) =>
+        events.filter((e) => e.type === type).reduce((n, e) => n + Number(e.data.count), 0)
+      expect(listed('box.markedRead')).toBe(read.changed)
+      expect(listed('box.markedUnread')).toBe(unread.changed)
+      expect(events.every((e) => (e.data.marked as unknown[]).length === e.data.count)).toBe(true)
       const left = await unreadIds()
       expect(left).toHaveLength(n - read.changed + unread.changed)
       expect((await t.ph.boxes.counts('bob')).inbox).toEqual({ total: n, unread: left.length })
@@ -62,7 +68,7 @@ export function describeMarkBox(options: ConformanceOptions): void {
       let side: Promise<number> | undefined
       // Once its first chunk is in: read all of the next chunk by id, and unread one behind.
       const subscription = t.ph.events$.subscribe((e) => {
-        if (side || e.type !== 'message.read') return
+        if (side || e.type !== 'box.markedRead') return
         side = Promise.all([
           t.ph.messages.markRead({ owner: 'bob', ids: ids.slice(size, 2 * size) }),
           t.ph.messages.markUnread({ owner: 'bob', ids: [ids[0]!] }),
@@ -79,6 +85,36 @@ export function describeMarkBox(options: ConformanceOptions): void {
       }
       expect(await unreadIds()).toEqual([ids[0]])
       expect((await t.ph.boxes.counts('bob')).inbox).toEqual({ total: 3 * size, unread: 1 })
+    })
+
+    it('a concurrent writer gets in between chunks, not after the whole box', async () => {
+      await register(t.ph, 'alice', 'bob', 'carol')
+      const n = 10 * size
+      await sendToBob(n)
+      const before = t.ph.events.lastCursor
+      let sends: Promise<unknown> | undefined
+      // Once the first chunk committed, another writer sends (on SQLite: the next writer in line).
+      const subscription = t.ph.events$.subscribe((e) => {
+        if (sends || e.type !== 'box.markedRead') return
+        sends = t.ph.messages.send({ from: 'alice', to: ['carol'], content: { between: true } })
+      })
+      try {
+        expect(await t.ph.messages.markRead({ owner: 'bob', box: 'inbox' })).toEqual({
+          changed: n,
+        })
+        await sends
+      } finally {
+        subscription.unsubscribe()
+      }
+      const events = await eventsAfter(t.ph, before)
+      const chunks = events.filter((e) => e.type === 'box.markedRead').map((e) => e.cursor)
+      const sent = events.find((e) => e.type === 'message.sent')!.cursor
+      expect(chunks).toHaveLength(10)
+      // The send committed before the mark's last chunk: it waited for one chunk at most.
+      expect(sent).toBeGreaterThan(chunks[0]!)
+      expect(sent).toBeLessThan(chunks[chunks.length - 1]!)
+      expect((await t.ph.boxes.counts('bob')).inbox).toEqual({ total: n, unread: 0 })
+      expect(await t.ph.verify()).toEqual([])
     })
 
     it('lets the event loop run between chunks (never holds it for more than one)', async () => {

@@ -78,10 +78,12 @@ export async function checkEvents(
 }
 
 function project(e: PigeonholeEvent): ExpectedEvent {
-  const { role, version, recipients, entries } = e.data
-  const count = e.type === 'message.broadcast' ? recipients : entries
+  const { role, version, recipients, entries, marked } = e.data
+  const count =
+    e.type === 'message.broadcast' ? recipients : marked !== undefined ? e.data.count : entries
   const box = e.type === 'message.moved' ? e.data.to : e.data.box
   return {
+    ...(marked !== undefined && { marked: marked as ExpectedEvent['marked'] }),
     type: e.type,
     owner: e.owner,
     messageId: e.messageId ?? '',

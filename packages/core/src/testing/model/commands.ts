@@ -36,8 +36,8 @@ export class MarkCommand implements Command {
       expectFailure(got, error)
       return settle(m, r, [], false)
     }
-    const events = m.mark(owner, target, read)
-    expect(expectSuccess(got)).toEqual({ changed: events.length })
+    const { changed, events } = m.mark(owner, target, read)
+    expect(expectSuccess(got)).toEqual({ changed })
     await settle(m, r, events, false)
   }
   toString = () =>

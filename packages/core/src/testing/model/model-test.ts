@@ -112,11 +112,12 @@ export function describeModelTest(options: ConformanceOptions & { fuzzRuns: numb
       await fc.assert(
         fc.asyncProperty(fc.commands(commands, { maxCommands: 30, size: 'max' }), async (cmds) => {
           // Chunks of 2 make whole-box marks take several transactions.
-          const engine = await EngineUnderTest.open(options, { limits: { markChunkSize: 2 } })
+          const markChunkSize = 2
+          const engine = await EngineUnderTest.open(options, { limits: { markChunkSize } })
           try {
             for (const address of accounts) await engine.ph.accounts.register({ address })
             await engine.take(accounts.length)
-            await fc.asyncModelRun(() => ({ model: new Model(), real: engine }), cmds)
+            await fc.asyncModelRun(() => ({ model: new Model(markChunkSize), real: engine }), cmds)
             expect(await engine.ph.verify()).toEqual([])
           } finally {
             await engine.close()

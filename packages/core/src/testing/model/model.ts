@@ -43,6 +43,8 @@ export interface ExpectedEvent {
   count: number | null
   /** The entry's box: where it is (read, unread), went (moved) or was (deleted). */
   box: string | null
+  /** data.marked of a whole-box mark's event: the entries of its chunk, in key order. */
+  marked?: { messageId: string; role: EntryRole; version: number }[]
 }
 
 export type Plan =
@@ -90,6 +92,9 @@ export class Model {
   )
   readonly #keys = new Map<string, { id: string; payload: string }>()
   #seq = 0
+
+  /** `markChunkSize`: entries per transaction (and per event) of a whole-box mark. */
+  constructor(readonly markChunkSize = 1000) {}
 
   planSend(
     from: string | null,
@@ -271,21 +276,43 @@ export class Model {
     return ids.every((id) => live.some((e) => e.messageId === id)) ? undefined : 'not_found'
   }
 
-  /** Read or unread by ids (every entry of those messages) or a whole box. */
-  mark(owner: string, target: { ids: string[] } | { box: string }, read: boolean): ExpectedEvent[] {
+  /**
+   * Read or unread by ids (every entry of those messages: an event each) or a whole box (in
+   * key order, a `box.marked*` event per chunk listing its entries). `changed` as the call says.
+   */
+  mark(
+    owner: string,
+    target: { ids: string[] } | { box: string },
+    read: boolean,
+  ): { changed: number; events: ExpectedEvent[] } {
     const entries =
       'ids' in target ? this.#targets(owner, target.ids) : this.listing(owner, target.box)
-    return entries
-      .filter((e) => e.read !== read)
-      .map((e) => {
-        e.read = read
-        e.version += 1
-        return {
-          ...event(read ? 'message.read' : 'message.unread', owner, e.messageId, e.role),
-          version: e.version,
-          box: e.box,
-        }
+    const changed = entries.filter((e) => e.read !== read)
+    for (const e of changed) {
+      e.read = read
+      e.version += 1
+    }
+    if ('ids' in target) {
+      const events = changed.map((e) => ({
+        ...event(read ? 'message.read' : 'message.unread', owner, e.messageId, e.role),
+        version: e.version,
+        box: e.box,
+      }))
+      return { changed: changed.length, events }
+    }
+    // The listing is newest first; key order is oldest first.
+    const inKeyOrder = changed.reverse()
+    const events: ExpectedEvent[] = []
+    for (let at = 0; at < inKeyOrder.length; at += this.markChunkSize) {
+      const chunk = inKeyOrder.slice(at, at + this.markChunkSize)
+      events.push({
+        ...event(read ? 'box.markedRead' : 'box.markedUnread', owner, '', null),
+        count: chunk.length,
+        box: target.box,
+        marked: chunk.map((e) => ({ messageId: e.messageId, role: e.role, version: e.version })),
       })
+    }
+    return { changed: changed.length, events }
   }
 
   move(owner: string, ids: string[], to: string, from?: string): ExpectedEvent[] {
