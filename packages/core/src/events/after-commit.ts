@@ -10,13 +10,17 @@ export type AfterCommit = (events: readonly PigeonholeEvent[]) => Promise<void>
  * Emits a commit's events on the hub with no gap. A single-writer store returns them with
  * their cursors, but another connection on the same file (a second engine) may have committed
  * since this engine's last event: those are read from the table first, or `publish` would
- * skip them for good. Other stores number events after commit; the poller reads them back.
+ * skip them for good. Other stores number events after commit: the events of the numbering
+ * round are emitted when they follow the hub's cursor, else the poller reads them back.
  */
 export function afterCommit(store: Store, hub: EventHub, poller: EventPoller): AfterCommit {
   if (!store.capabilities.singleWriter) {
     return async () => {
-      await store.events?.committed()
-      await poller.poke()
+      const round = await store.events?.committed()
+      // The round's events follow what the hub has: emitted as they are, no read-back.
+      if (round && round.after <= hub.lastCursor) hub.publish(round.events)
+      const newest = round ? (round.events.at(-1)?.cursor ?? round.after) : undefined
+      if (newest === undefined || hub.lastCursor < newest) await poller.poke()
     }
   }
   return async (events) => {
