@@ -8,6 +8,7 @@ import { markReadCase } from './mark-read.js'
 import { pageCase } from './page.js'
 import { pageScaleCase } from './page-scale.js'
 import { pgEventLatencyCase } from './pg-event-latency.js'
+import { pgInstancesCase } from './pg-instances.js'
 import { pgPageCase } from './pg-page.js'
 import { pgSendCase } from './pg-send.js'
 import { restSendCase } from './rest-send.js'
@@ -28,6 +29,7 @@ export const cases: readonly BenchCase[] = [
   pgSendCase,
   pgPageCase,
   pgEventLatencyCase,
+  pgInstancesCase,
   fileCryptoCase,
   fileStreamCase,
   httpDeliveryCase,
