@@ -55,9 +55,10 @@ export interface StoreEventFeed {
   /**
    * After a commit that stored events: resolves once they are readable; never rejects. May
    * resolve with what the numbering round that served it made readable, which then saves the
-   * engine reading them back.
+   * engine reading them back. `transaction`: the one that committed (what its body was
+   * given), when the engine knows it: the store may have numbered its events with its commit.
    */
-  committed(): Promise<NumberedEvents | undefined>
+  committed(transaction?: Kysely<Database>): Promise<NumberedEvents | undefined>
   /** Calls `wake` (with the newest cursor, when known) whenever events may be readable. */
   listen(wake: (cursor?: number) => void): Promise<() => Promise<void>>
 }

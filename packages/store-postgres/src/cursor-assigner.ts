@@ -36,6 +36,8 @@ export class CursorAssigner {
   readonly #rounds: Coalescer
   /** What the last round made readable; undefined after a failed one. */
   #last: NumberedEvents | undefined
+  /** Rounds running: coalesced ones, and those a COMMIT carries. */
+  #running = 0
 
   constructor(options: {
     pool: pg.Pool
@@ -82,22 +84,67 @@ export class CursorAssigner {
     return this.#rounds.idle()
   }
 
+  /**
+   * A round for a COMMIT to carry (sent right behind it on its connection, so it runs after
+   * that commit at no extra round trip), when no other round is running; else undefined (the
+   * transaction's events are numbered by `assign`). `done` must be called once it is over.
+   */
+  carry(): { sql: string; done: () => void } | undefined {
+    if (this.#running > 0) return undefined
+    this.#running += 1
+    let over = false
+    return {
+      sql: this.#sql,
+      done: () => {
+        if (over) return
+        over = true
+        this.#running -= 1
+      },
+    }
+  }
+
+  /**
+   * What a round carried by a commit made readable (as `assign` resolves), or `assign`'s
+   * round when it failed or left a backlog.
+   */
+  async carried(results: Promise<pg.QueryResult[]>): Promise<NumberedEvents | undefined> {
+    let rows: NumberedRow[]
+    try {
+      rows = (await results)[2]!.rows as NumberedRow[]
+    } catch {
+      return this.assign()
+    }
+    const round = this.#read(rows)
+    return rows.length < roundSize ? round : this.assign()
+  }
+
+  /** The events of one round's rows; their newest cursor goes to `numbered`. */
+  #read(rows: readonly NumberedRow[]): NumberedEvents {
+    const events: PigeonholeEvent[] = []
+    for (const row of rows) if (row.cursor !== null) events.push(eventFromRow(row))
+    const top = events.at(-1)?.cursor
+    if (top !== undefined) this.#numbered(top)
+    return { after: Number(rows[0]?.prev ?? 0), events }
+  }
+
   async #round(): Promise<void> {
+    this.#running += 1
     let after: number | undefined
     const events: PigeonholeEvent[] = []
     try {
       for (;;) {
         const rows = await this.#runOnce()
-        after ??= Number(rows[0]?.prev ?? 0)
-        for (const row of rows) if (row.cursor !== null) events.push(eventFromRow(row))
-        const top = events.at(-1)?.cursor
-        if (top !== undefined) this.#numbered(top)
+        const round = this.#read(rows)
+        after ??= round.after
+        events.push(...round.events)
         if (rows.length < roundSize) break
       }
       this.#last = { after: after ?? 0, events }
     } catch (error) {
       this.#last = undefined
       this.#onError(toStoreError(error))
+    } finally {
+      this.#running -= 1
     }
   }
 

@@ -1,10 +1,48 @@
 import { PigeonholeError, resultUnused } from '@pigeonhole/core'
-import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely'
+import { CompiledQuery, type DatabaseConnection, type QueryResult } from 'kysely'
 import type pg from 'pg'
 import { sqlStateOf, toStoreError } from './store-error.js'
 
 const noop = () => {}
 const empty: QueryResult<never> = { rows: [] }
+
+/** A numbering round a COMMIT carries: its SQL, then its answer; `done` once it is over. */
+export interface CarriedRound {
+  readonly sql: string
+  readonly done: () => void
+  results?: Promise<pg.QueryResult[]>
+}
+
+const carrying = Symbol('carried round')
+
+/**
+ * A statement that sends nothing: it asks the transaction's connection to send `round`
+ * right behind its COMMIT (a pipelining client only; else `round` is over at once).
+ */
+export function carryAtCommit(round: CarriedRound): CompiledQuery {
+  const probe: Marked = { ...CompiledQuery.raw(''), [carrying]: round }
+  return probe
+}
+
+/** Statement texts named so far (process-wide, so one name never means two texts). */
+const names = new Map<string, string>()
+/** Texts named at most; past that, statements go unnamed (parsed and planned each time). */
+const maxNames = 2000
+
+/**
+ * The name of a statement with parameters: pg then parses it once per connection (and the
+ * server may keep its plan), as a hand-written `{ name, text }` query does. Statements without
+ * parameters (DDL, migrations) stay unnamed.
+ */
+function nameOf(sql: string, parameters: readonly unknown[]): string | undefined {
+  if (parameters.length === 0) return undefined
+  let name = names.get(sql)
+  if (name === undefined && names.size < maxNames) {
+    name = `pigeonhole_${names.size + 1}`
+    names.set(sql, name)
+  }
+  return name
+}
 
 /**
  * One pooled pg client as Kysely's connection. On a pipelining client (`pipeline: true`, the
@@ -24,6 +62,7 @@ export class StoreConnection implements DatabaseConnection {
   #failure: unknown
   #inTransaction = false
   #discarded = false
+  #carry: CarriedRound | undefined
 
   constructor(client: pg.PoolClient) {
     this.#client = client
@@ -32,6 +71,12 @@ export class StoreConnection implements DatabaseConnection {
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     if (this.#discarded) throw toStoreError(new Error('the connection was discarded'))
+    const round = (query as Marked)[carrying]
+    if (round) {
+      if (this.#inTransaction && this.#pipelined) this.#carry = round
+      else round.done()
+      return empty
+    }
     const parameters = [...query.parameters]
     if (this.#inTransaction && this.#pipelined && (query as Marked)[resultUnused] === true) {
       this.#send(query.sql, parameters)
@@ -41,10 +86,12 @@ export class StoreConnection implements DatabaseConnection {
       try {
         return toResult<R>(await this.#run(query.sql, parameters))
       } catch (error) {
-        // Kysely's migrator lists the tables of every schema; a schema dropped meanwhile (by
-        // another app, another test) fails that read-only listing with 3F000: list again.
+        // Kysely's migrator lists the tables of every schema; a schema or table dropped
+        // meanwhile (by another app, another test) fails that read-only listing with 3F000
+        // or 42P01: list again.
         const listing = query.sql.includes('has_schema_privilege')
-        if (!(listing && sqlStateOf(error) === '3F000' && attempt < 5)) throw toStoreError(error)
+        const dropped = sqlStateOf(error) === '3F000' || sqlStateOf(error) === '42P01'
+        if (!(listing && dropped && attempt < 5)) throw toStoreError(error)
       }
     }
   }
@@ -61,8 +108,23 @@ export class StoreConnection implements DatabaseConnection {
   }
 
   async commit(): Promise<void> {
+    const round = this.#carry
+    this.#carry = undefined
     try {
-      const result = await this.#run('commit', [])
+      const committing = this.#run('commit', [])
+      // Written right behind the COMMIT: the server runs it once the commit is done.
+      const results =
+        round && (this.#client.query(round.sql) as unknown as Promise<pg.QueryResult[]>)
+      if (round && results) {
+        round.results = results
+        results.catch(noop)
+      }
+      let result: pg.QueryResult
+      try {
+        result = await committing
+      } finally {
+        if (round) await this.#settleCarried(round)
+      }
       // An earlier failure left the transaction aborted: PostgreSQL answers COMMIT with ROLLBACK.
       if (result.command === 'ROLLBACK') {
         throw new PigeonholeError('store_error', 'PostgreSQL: the transaction was rolled back', {})
@@ -72,7 +134,21 @@ export class StoreConnection implements DatabaseConnection {
     }
   }
 
+  /** Waits for a carried round before the connection goes back to the pool. */
+  async #settleCarried(round: CarriedRound): Promise<void> {
+    try {
+      await round.results
+    } catch {
+      // Its explicit transaction may be left open and aborted: drop this connection.
+      this.#discarded = true
+    } finally {
+      round.done()
+    }
+  }
+
   async rollback(): Promise<void> {
+    this.#carry?.done()
+    this.#carry = undefined
     await Promise.all(this.#pending.splice(0))
     this.#failure = undefined
     this.#inTransaction = false
@@ -88,10 +164,16 @@ export class StoreConnection implements DatabaseConnection {
     this.#client.release(this.#discarded || this.#pending.length > 0)
   }
 
+  #query(sql: string, parameters: unknown[]): Promise<pg.QueryResult> {
+    const name = nameOf(sql, parameters)
+    if (name === undefined) return this.#client.query(sql, parameters)
+    return this.#client.query({ name, text: sql, values: parameters })
+  }
+
   /** Writes a statement now; its answer is collected by the next `#run`. */
   #send(sql: string, parameters: unknown[]): void {
     this.#pending.push(
-      this.#client.query(sql, parameters).then(noop, (error: unknown) => {
+      this.#query(sql, parameters).then(noop, (error: unknown) => {
         this.#failure ??= error
       }),
     )
@@ -99,7 +181,7 @@ export class StoreConnection implements DatabaseConnection {
 
   /** Runs a statement (sent right away, behind any pending ones) and waits for its answer. */
   async #run(sql: string, parameters: unknown[]): Promise<pg.QueryResult> {
-    const running = this.#client.query(sql, parameters)
+    const running = this.#query(sql, parameters)
     if (this.#pending.length === 0 && this.#failure === undefined) return running
     running.catch(noop) // its own failure only repeats an earlier one's
     await Promise.all(this.#pending.splice(0))
@@ -108,7 +190,7 @@ export class StoreConnection implements DatabaseConnection {
   }
 }
 
-type Marked = CompiledQuery & { [resultUnused]?: boolean }
+type Marked = CompiledQuery & { [resultUnused]?: boolean; [carrying]?: CarriedRound }
 
 function toResult<R>(result: pg.QueryResult): QueryResult<R> {
   const { command, rowCount, rows } = result

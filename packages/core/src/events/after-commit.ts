@@ -1,10 +1,15 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
 import type { Store } from '../store-port.js'
 import type { PigeonholeEvent } from '../types.js'
 import type { EventHub } from './event-hub.js'
 import type { EventPoller } from './event-poller.js'
 
 /** What the engine does after each of its commits, with the events that commit wrote. */
-export type AfterCommit = (events: readonly PigeonholeEvent[]) => Promise<void>
+export type AfterCommit = (
+  events: readonly PigeonholeEvent[],
+  transaction?: Kysely<Database>,
+) => Promise<void>
 
 /**
  * Emits a commit's events on the hub with no gap. A single-writer store returns them with
@@ -15,8 +20,8 @@ export type AfterCommit = (events: readonly PigeonholeEvent[]) => Promise<void>
  */
 export function afterCommit(store: Store, hub: EventHub, poller: EventPoller): AfterCommit {
   if (!store.capabilities.singleWriter) {
-    return async () => {
-      const round = await store.events?.committed()
+    return async (_, transaction) => {
+      const round = await store.events?.committed(transaction)
       // The round's events follow what the hub has: emitted as they are, no read-back.
       if (round && round.after <= hub.lastCursor) hub.publish(round.events)
       const newest = round ? (round.events.at(-1)?.cursor ?? round.after) : undefined
