@@ -167,7 +167,12 @@ export class StoreConnection implements DatabaseConnection {
   #query(sql: string, parameters: unknown[]): Promise<pg.QueryResult> {
     const name = nameOf(sql, parameters)
     if (name === undefined) return this.#client.query(sql, parameters)
-    return this.#client.query({ name, text: sql, values: parameters })
+    return this.#client.query({ name, text: sql, values: parameters }).catch((error: unknown) => {
+      // "cached plan must not change result type": a table changed under a kept statement
+      // (another instance migrated). It would fail on this connection for good: drop it.
+      if (sqlStateOf(error) === '0A000') this.#discarded = true
+      throw error
+    })
   }
 
   /** Writes a statement now; its answer is collected by the next `#run`. */
