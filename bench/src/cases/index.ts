@@ -10,6 +10,7 @@ import { markReadCase } from './mark-read.js'
 import { pageCase } from './page.js'
 import { pageScaleCase } from './page-scale.js'
 import { pgEventLatencyCase } from './pg-event-latency.js'
+import { pgInstancesCase } from './pg-instances.js'
 import { pgMarkReadCase } from './pg-mark-read.js'
 import { pgPageCase } from './pg-page.js'
 import { pgSendCase } from './pg-send.js'
@@ -35,6 +36,7 @@ export const cases: readonly BenchCase[] = [
   pgPageCase,
   pgMarkReadCase,
   pgEventLatencyCase,
+  pgInstancesCase,
   fileCryptoCase,
   fileStreamCase,
   eventsBackpressureCase,

@@ -63,10 +63,11 @@ export function openPgEngine(
  * A plain pg client, on `schema` when given, with int8 parsed as a number as the store's
  * pool does (counts, times and cursors are bigint).
  */
-export async function rawClient(schema?: string): Promise<pg.Client> {
+export async function rawClient(schema?: string, config: pg.ClientConfig = {}): Promise<pg.Client> {
   const client = new pg.Client({
     connectionString: databaseUrl,
     ...(schema && { options: `-c search_path="${schema}"` }),
+    ...config,
   })
   client.setTypeParser(20, 'text', Number)
   await client.connect()

@@ -28,6 +28,7 @@ export {
 } from './engine.js'
 export { type ErrorCode, errorCodes, isPigeonholeError, PigeonholeError } from './errors.js'
 export type { EventPage, EventStream, EventsFacade } from './events/events-facade.js'
+export { eventFromRow } from './events/queries.js'
 export type { Files } from './files/files.js'
 export { type FsBlobStoreOptions, fsBlobStore } from './files/fs-blob-store.js'
 export type { AttachmentInput, FileData, FileRefInput, UploadInput } from './files/schemas.js'
@@ -90,6 +91,7 @@ export type {
 export type { RateLimit, RateLimitOptions } from './send/rate-limit.js'
 export type {
   Dialect,
+  NumberedEvents,
   Store,
   StoreCapabilities,
   StoreEventFeed,
@@ -97,6 +99,7 @@ export type {
   SyncStatements,
   TransactionBody,
 } from './store-port.js'
+export { resultUnused } from './store-port.js'
 export type { CloseThreadInput, CreateThreadInput, ListThreadsInput } from './threads/schemas.js'
 export type { Threads } from './threads/threads.js'
 export type { NetworkFaults } from './transport/faults.js'

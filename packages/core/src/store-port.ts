@@ -1,6 +1,7 @@
 import type { Kysely, QueryResult } from 'kysely'
 import type { Dialect } from './db/dialect.js'
 import type { Database } from './db/schema.js'
+import type { PigeonholeEvent } from './types.js'
 
 export type { Dialect } from './db/dialect.js'
 
@@ -42,6 +43,14 @@ export interface StoreCapabilities {
 }
 
 /**
+ * Set (to true) on a compiled statement whose result the engine does not read (the inserts of
+ * a write). Inside a `transaction`, a store may send it without waiting for its answer and
+ * return an empty result; a failure of it must then fail the transaction's next statement or
+ * its commit. Stores that ignore it run the statement as any other.
+ */
+export const resultUnused: unique symbol = Symbol.for('pigeonhole.resultUnused')
+
+/**
  * A store whose driver is synchronous (better-sqlite3) runs a write transaction's statements
  * without a promise each. `run` answers as Kysely's driver would (`rows` for a reader, else
  * `numAffectedRows` and `insertId`), throws store errors, and throws when no `transaction` of
@@ -67,10 +76,25 @@ export interface SyncReads {
  * the other instances (PostgreSQL: cursors assigned after commit, LISTEN/NOTIFY).
  */
 export interface StoreEventFeed {
-  /** After a commit that stored events: resolves once they are readable; never rejects. */
-  committed(): Promise<void>
+  /**
+   * After a commit that stored events: resolves once they are readable; never rejects. May
+   * resolve with what the numbering round that served it made readable, which then saves the
+   * engine reading them back. `transaction`: the one that committed (what its body was
+   * given), when the engine knows it: the store may have numbered its events with its commit.
+   */
+  committed(transaction?: Kysely<Database>): Promise<NumberedEvents | undefined>
   /** Calls `wake` (with the newest cursor, when known) whenever events may be readable. */
   listen(wake: (cursor?: number) => void): Promise<() => Promise<void>>
+}
+
+/**
+ * What one numbering round made readable: every event whose cursor is above `after` and at
+ * most the last one's (or `after`, when none), in cursor order. Every event committed before
+ * the round has a cursor up to there.
+ */
+export interface NumberedEvents {
+  readonly after: number
+  readonly events: readonly PigeonholeEvent[]
 }
 
 /** A function that runs inside one database transaction. */

@@ -1,9 +1,11 @@
 import type { PigeonholeError, StoreEventFeed } from '@pigeonhole/core'
+import type { CompiledQuery } from 'kysely'
 import type pg from 'pg'
 import { CursorAssigner } from './cursor-assigner.js'
 import { Listener } from './listener.js'
 import { Notifier } from './notifier.js'
 import type { ResolvedOptions } from './options.js'
+import { type CarriedRound, carryAtCommit } from './store-connection.js'
 
 /** The store's event feed, plus what tests and diagnostics may look at. */
 export interface PostgresEventFeed extends StoreEventFeed {
@@ -11,6 +13,12 @@ export interface PostgresEventFeed extends StoreEventFeed {
   readonly listenerProcessId: number | undefined
   /** Waits for numbering rounds and NOTIFYs in flight, and stops listening. */
   close(): Promise<void>
+  /**
+   * At the end of a write transaction: a statement asking its COMMIT to carry a numbering
+   * round, when no other round runs (`committed(transaction)` then takes its answer); else
+   * undefined.
+   */
+  carry(transaction: object): CompiledQuery | undefined
 }
 
 /**
@@ -37,8 +45,18 @@ export function eventFeed(options: {
   })
   const stops: (() => Promise<void>)[] = []
   let listener: Listener | undefined
+  const carried = new WeakMap<object, CarriedRound>()
   return {
-    committed: () => assigner.assign(),
+    carry(transaction) {
+      const round = assigner.carry()
+      if (!round) return undefined
+      carried.set(transaction, round)
+      return carryAtCommit(round)
+    },
+    committed(transaction) {
+      const results = transaction && carried.get(transaction)?.results
+      return results ? assigner.carried(results) : assigner.assign()
+    },
     async listen(wake) {
       // Numbering first: events of an instance that died before numbering its own.
       const catchUp = () => void assigner.assign().then(() => wake())

@@ -52,9 +52,12 @@ export function openPool(options: PostgresStoreOptions, schema: string): StorePo
   const { connectionString } = options as { connectionString: string; poolSize?: number }
   const poolSize = (options as { poolSize?: number }).poolSize ?? 10
   // The search_path is a startup parameter: every connection has it, at no extra round trip.
+  // Pipelining: a transaction's BEGIN and its inserts travel with the next statement waited
+  // for (see store-connection.ts), not in a round trip each.
   const pool = new pg.Pool({
     connectionString,
     max: poolSize,
+    pipeline: true,
     types: int8AsNumber,
     options: `-c search_path="${schema}"`,
   })

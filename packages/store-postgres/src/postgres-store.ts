@@ -58,7 +58,18 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       return feed.listenerProcessId
     },
     transaction: (body) =>
-      withRetry(() => db.transaction().setIsolationLevel(resolved.isolation).execute(body)),
+      withRetry(() =>
+        db
+          .transaction()
+          .setIsolationLevel(resolved.isolation)
+          .execute(async (trx) => {
+            const value = await body(trx)
+            // The numbering round rides behind the COMMIT when no other round runs.
+            const carry = feed.carry(trx)
+            if (carry) await trx.executeQuery(carry)
+            return value
+          }),
+      ),
     // Repeatable read: every statement sees the snapshot taken at the first one.
     snapshot: (body) =>
       db

@@ -1,91 +1,87 @@
 import {
-  type CompiledQuery,
   type DatabaseConnection,
   type Driver,
   PostgresDialect,
-  type QueryResult,
+  type PostgresDialectConfig,
+  type PostgresPool,
   type TransactionSettings,
 } from 'kysely'
-import { sqlStateOf, toStoreError } from './store-error.js'
+import type pg from 'pg'
+import { StoreConnection } from './store-connection.js'
+import { toStoreError } from './store-error.js'
 
-/** Kysely's PostgresDialect whose every failure is a PigeonholeError, never a raw pg error. */
+/**
+ * Kysely's PostgresDialect with the store's own driver: every failure is a PigeonholeError,
+ * never a raw pg error, and on a pipelining pool a transaction's BEGIN and the statements
+ * core marks `resultUnused` go out without waiting (see `StoreConnection`).
+ */
 export class TranslatingPostgresDialect extends PostgresDialect {
+  readonly #config: PostgresDialectConfig
+
+  constructor(config: PostgresDialectConfig) {
+    super(config)
+    this.#config = config
+  }
+
   override createDriver(): Driver {
-    return new TranslatingDriver(super.createDriver())
+    return new StoreDriver(this.#config)
   }
 }
 
-class TranslatingDriver implements Driver {
-  readonly #inner: Driver
-  readonly #wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>()
-  readonly #inners = new WeakMap<DatabaseConnection, DatabaseConnection>()
+class StoreDriver implements Driver {
+  readonly #config: PostgresDialectConfig
+  readonly #connections = new WeakMap<pg.PoolClient, StoreConnection>()
+  #pool: PostgresPool | undefined
 
-  constructor(inner: Driver) {
-    this.#inner = inner
+  constructor(config: PostgresDialectConfig) {
+    this.#config = config
   }
 
-  init(): Promise<void> {
-    return translate(() => this.#inner.init())
+  async init(): Promise<void> {
+    const pool = this.#config.pool
+    this.#pool = typeof pool === 'function' ? await translate(pool) : pool
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const inner = await translate(() => this.#inner.acquireConnection())
-    let outer = this.#wrapped.get(inner)
-    if (!outer) {
-      outer = new TranslatingConnection(inner)
-      this.#wrapped.set(inner, outer)
-      this.#inners.set(outer, inner)
+    const pool = this.#pool
+    if (!pool) throw toStoreError(new Error('the store is closed'))
+    const client = (await translate(() => pool.connect())) as unknown as pg.PoolClient
+    let connection = this.#connections.get(client)
+    if (!connection) {
+      connection = new StoreConnection(client)
+      this.#connections.set(client, connection)
+      // pg has no hook for a new connection: the driver runs it on first use.
+      if (this.#config.onCreateConnection) {
+        const created = connection
+        await translate(() => this.#config.onCreateConnection!(created))
+      }
     }
-    return outer
+    return connection
   }
 
   beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return translate(() => this.#inner.beginTransaction(this.#unwrap(connection), settings))
+    let sql = 'start transaction'
+    if (settings.isolationLevel) sql += ` isolation level ${settings.isolationLevel}`
+    if (settings.accessMode) sql += ` ${settings.accessMode}`
+    return translate(() => (connection as StoreConnection).begin(sql))
   }
 
   commitTransaction(connection: DatabaseConnection): Promise<void> {
-    return translate(() => this.#inner.commitTransaction(this.#unwrap(connection)))
+    return translate(() => (connection as StoreConnection).commit())
   }
 
   rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    return translate(() => this.#inner.rollbackTransaction(this.#unwrap(connection)))
+    return translate(() => (connection as StoreConnection).rollback())
   }
 
-  releaseConnection(connection: DatabaseConnection): Promise<void> {
-    return this.#inner.releaseConnection(this.#unwrap(connection))
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    ;(connection as StoreConnection).release()
   }
 
-  destroy(): Promise<void> {
-    return translate(() => this.#inner.destroy())
-  }
-
-  #unwrap(connection: DatabaseConnection): DatabaseConnection {
-    return this.#inners.get(connection) ?? connection
-  }
-}
-
-class TranslatingConnection implements DatabaseConnection {
-  readonly #inner: DatabaseConnection
-
-  constructor(inner: DatabaseConnection) {
-    this.#inner = inner
-  }
-
-  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#inner.executeQuery<R>(query)
-      } catch (error) {
-        // Kysely's migrator lists the tables of every schema; a schema dropped meanwhile (by
-        // another app, another test) fails that read-only listing with 3F000: list again.
-        const listing = query.sql.includes('has_schema_privilege')
-        if (!(listing && sqlStateOf(error) === '3F000' && attempt < 5)) throw toStoreError(error)
-      }
-    }
-  }
-
-  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
-    return this.#inner.streamQuery<R>(query, chunkSize)
+  async destroy(): Promise<void> {
+    const pool = this.#pool
+    this.#pool = undefined
+    if (pool) await translate(() => pool.end())
   }
 }
 

@@ -26,7 +26,7 @@ export function dataVersionFeed(
   }
   return {
     // This connection's own commits are readable at once.
-    committed: () => Promise.resolve(),
+    committed: () => Promise.resolve(undefined),
     async listen(wake) {
       let seen = version()
       const timer = setInterval(() => {

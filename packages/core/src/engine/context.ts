@@ -175,7 +175,7 @@ export class EngineContext {
     }
     // The change's events are emitted before the call returns, so `events.lastCursor`
     // covers it on every store.
-    await this.#afterCommit(events)
+    await this.#afterCommit(events, attempt?.db)
     attempt?.committed()
     return result
   }

@@ -15,7 +15,9 @@ type Finish<T extends keyof Database> = (
  * Inserts rows that all have the same keys, at most `maxParameters` values a statement: from
  * a compiled template when a statement has few rows (the hot path), else built by Kysely.
  * `finish` adds what follows VALUES (ON CONFLICT); `name` must change when `finish` does.
- * Returns each statement's result (its `insertId`, for one writer, gives the last rowid).
+ * Returns each statement's result (its `insertId`, for one writer, gives the last rowid);
+ * without `syncStatements` the statements are marked `resultUnused` and the results may be
+ * empty (a pipelining store answers before they ran).
  */
 export async function insertRows<T extends keyof Database>(
   templates: QueryTemplates,
@@ -28,6 +30,8 @@ export async function insertRows<T extends keyof Database>(
 ): Promise<QueryResult<unknown>[]> {
   const first = rows[0]
   if (!first) return []
+  // Only one writer's inserts are read back (their insert ids give event cursors).
+  const unused = target.sync === undefined
   const site = siteOf(table, name, first)
   const columns = site.columns
   const width = columns.length
@@ -38,7 +42,7 @@ export async function insertRows<T extends keyof Database>(
     const part = rows.length <= chunkSize ? rows : rows.slice(start, start + chunkSize)
     if (part.length > templateRows) {
       const compiled = buildInsert(target, table, part, finish).compile()
-      results.push(await execute(target, compiled, compiled.parameters))
+      results.push(await execute(target, compiled, compiled.parameters, unused))
       continue
     }
     const values = new Array<unknown>(part.length * width)
@@ -53,16 +57,21 @@ export async function insertRows<T extends keyof Database>(
       site.keys[part.length] = key
     }
     results.push(
-      await (templates.runBuilt(target, key, values) ??
-        templates.run(target, key, values, (slot) =>
-          buildInsert(
-            target,
-            table,
-            part.map((_, i) =>
-              Object.fromEntries(columns.map((c, j) => [c, slot(i * width + j)])),
-            ) as Insertable<Database[T]>[],
-            finish,
-          ),
+      await (templates.runBuilt(target, key, values, unused) ??
+        templates.run(
+          target,
+          key,
+          values,
+          (slot) =>
+            buildInsert(
+              target,
+              table,
+              part.map((_, i) =>
+                Object.fromEntries(columns.map((c, j) => [c, slot(i * width + j)])),
+              ) as Insertable<Database[T]>[],
+              finish,
+            ),
+          unused,
         )),
     )
   }

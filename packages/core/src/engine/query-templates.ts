@@ -1,7 +1,7 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely'
 import { LRUCache } from 'lru-cache'
 import type { Database } from '../db/schema.js'
-import type { SyncStatements } from '../store-port.js'
+import { resultUnused, type SyncStatements } from '../store-port.js'
 
 /**
  * Where a write transaction's statements run: its Kysely transaction, and the store's
@@ -15,21 +15,25 @@ export interface StatementTarget {
 /**
  * Runs a compiled statement with `parameters` in the write transaction: synchronously through
  * the store's `syncStatements` when it has them (no promise per statement), else through
- * Kysely. The one place the engine chooses between the two.
+ * Kysely. The one place the engine chooses between the two. `unused`: the caller does not
+ * read the result, so a pipelining store may answer before the statement ran (`resultUnused`).
  */
 export function execute<R>(
   target: StatementTarget,
   compiled: CompiledQuery,
   parameters: readonly unknown[],
+  unused = false,
 ): QueryResult<R> | Promise<QueryResult<R>> {
   const sync = target.sync
   if (sync) return sync.run(compiled.sql, parameters) as QueryResult<R>
-  return target.db.executeQuery<R>({
+  const query: CompiledQuery<R> & { [resultUnused]?: true } = {
     sql: compiled.sql,
     parameters,
     query: compiled.query,
     queryId: compiled.queryId,
-  })
+  }
+  if (unused) query[resultUnused] = true
+  return target.db.executeQuery<R>(query)
 }
 
 /**
@@ -76,8 +80,12 @@ export class QueryTemplates {
     key: string,
     values: readonly unknown[],
     build: (slot: (index: number) => never) => Compilable<R>,
+    unused = false,
   ): QueryResult<R> | Promise<QueryResult<R>> {
-    return this.runBuilt<R>(target, key, values) ?? this.#build(target, key, values, build)
+    return (
+      this.runBuilt<R>(target, key, values, unused) ??
+      this.#build(target, key, values, build, unused)
+    )
   }
 
   /**
@@ -103,9 +111,10 @@ export class QueryTemplates {
     target: StatementTarget,
     key: string,
     values: readonly unknown[],
+    unused = false,
   ): QueryResult<R> | Promise<QueryResult<R>> | undefined {
     const template = this.#cache.get(key)
-    return template && this.#execute<R>(target, template, values)
+    return template && this.#execute<R>(target, template, values, unused)
   }
 
   /**
@@ -142,16 +151,18 @@ export class QueryTemplates {
     key: string,
     values: readonly unknown[],
     build: (slot: (index: number) => never) => Compilable<R>,
+    unused: boolean,
   ): QueryResult<R> | Promise<QueryResult<R>> {
-    return this.#execute<R>(target, this.#template(key, build), values)
+    return this.#execute<R>(target, this.#template(key, build), values, unused)
   }
 
   #execute<R>(
     target: StatementTarget,
     template: Template,
     values: readonly unknown[],
+    unused: boolean,
   ): QueryResult<R> | Promise<QueryResult<R>> {
-    return execute<R>(target, template.compiled, parameterValues(template, values))
+    return execute<R>(target, template.compiled, parameterValues(template, values), unused)
   }
 }
 
