@@ -74,7 +74,9 @@ function tallyReport(report) {
     for (const test of tests) {
       if (test.status === 'passed') passed += 1
       else if (test.status === 'failed') {
-        fail(`${name} > ${test.fullName}`)
+        // The first line of why, so a CI log that keeps only the tail still says it.
+        const why = test.failureMessages?.[0]
+        fail(`${name} > ${test.fullName}${why ? `: ${firstLine(why).slice(0, 300)}` : ''}`)
         counted += 1
       } else {
         skipped += 1

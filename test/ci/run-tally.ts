@@ -9,6 +9,8 @@ const tally = fileURLToPath(new URL('../../.ci/tally.mjs', import.meta.url))
 export interface Assertion {
   fullName: string
   status: 'passed' | 'failed' | 'skipped' | 'todo' | 'pending'
+  /** What vitest reports for a failed test; default none. */
+  failureMessages?: string[]
 }
 
 export interface FileResult {
@@ -46,7 +48,7 @@ export function runTally(input: TallyInput): { status: number | null; out: strin
       name: join(root, f.name),
       status: f.status ?? (failedTest || f.message ? 'failed' : 'passed'),
       message: f.message ?? '',
-      assertionResults: f.tests.map((t) => ({ ...t, title: t.fullName, failureMessages: [] })),
+      assertionResults: f.tests.map((t) => ({ failureMessages: [], ...t, title: t.fullName })),
     }
   })
   const success = input.success ?? testResults.every((f) => f.status === 'passed')

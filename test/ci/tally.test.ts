@@ -19,6 +19,14 @@ describe('.ci/tally.mjs: the closing line agrees with the exit status', () => {
     expect(r.status).toBe(1)
   })
 
+  test("a failed test's line names the first line of why it failed", () => {
+    const why = 'AssertionError: expected 1 to be 2\n    at somewhere.ts:1:1'
+    const tests = [{ fullName: 'a breaks', status: 'failed' as const, failureMessages: [why] }]
+    const r = runTally({ files: [{ name: core, tests }, postgresFile], testStatus: 1 })
+    expect(r.out).toContain(`FAILED: ${core} > a breaks: AssertionError: expected 1 to be 2\n`)
+    expect(r.out).not.toContain('somewhere.ts')
+  })
+
   test('an unhandled rejection (vitest exits 1, its JSON says success) is a failure', () => {
     const r = runTally({
       files: [passing, postgresFile],

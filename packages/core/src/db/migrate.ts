@@ -57,6 +57,7 @@ export async function migrateToLatest(
   dialect: Dialect,
   schema?: string,
 ): Promise<MigrationFailure | undefined> {
+  if (await upToDate(db, schema)) return undefined
   const migrator = new Migrator({
     db,
     provider: new CoreMigrations(dialect),
@@ -68,4 +69,31 @@ export async function migrateToLatest(
   const { error, results } = await migrator.migrateToLatest()
   if (!error) return undefined
   return { migration: results?.find((r) => r.status === 'Error')?.migrationName, error }
+}
+
+/**
+ * True when every migration is recorded as run: one small read. Kysely's migrator first asks
+ * the introspector whether its tables exist, which on PostgreSQL reads every column of every
+ * table of every schema in the database: hundreds of milliseconds per open on a database
+ * holding many schemas (a test suite, or a host with a large schema of its own).
+ */
+async function upToDate(db: Kysely<Database>, schema: string | undefined): Promise<boolean> {
+  const names = Object.keys(migrations)
+  try {
+    const q = schema === undefined ? db : db.withSchema(schema)
+    const rows = await (q as unknown as Kysely<MigrationsTable>)
+      .selectFrom('pigeonhole_migrations')
+      .select('name')
+      .execute()
+    const done = new Set(rows.map((r) => r.name))
+    // A name we do not know (a newer version ran here): the migrator says what is wrong.
+    return done.size === names.length && names.every((n) => done.has(n))
+  } catch {
+    // No migrations table yet (a new database): the migrator creates it.
+    return false
+  }
+}
+
+interface MigrationsTable {
+  pigeonhole_migrations: { name: string; timestamp: string }
 }

@@ -36,6 +36,7 @@ import { describeList } from './list.js'
 import { describeListPage } from './list-page.js'
 import { describeListingSearch } from './listing-search.js'
 import { describeMark } from './mark.js'
+import { describeMigrations } from './migrations.js'
 import { describeMarkBox } from './mark-box.js'
 import { describeMoveDelete } from './move-delete.js'
 import { describeOptions } from './options.js'
@@ -101,6 +102,7 @@ export function describeBehaviour(options: ConformanceOptions): void {
     describeFilesKeys(options)
     describeFilesBlobStore(options)
     describeClose(options)
+    describeMigrations(options)
     describeVerify(options)
     describeContent(options)
     describeContentRoundTrip(options)
