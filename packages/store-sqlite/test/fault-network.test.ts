@@ -185,3 +185,23 @@ test('twoPeers: one line, two engines on fresh stores, delivering on a manual cl
     await close()
   }
 })
+
+test('closing while a batch is on the wire of a manual clock nobody moves: close resolves', async () => {
+  const { a, b, net, close } = await twoPeers({ openStore, faults: { delayMs: 100 } })
+  let closed = false
+  try {
+    await a.accounts.register({ address: 'alice' })
+    await b.accounts.register({ address: 'bob' })
+    await a.messages.send({ from: 'alice', to: ['bob@b'], content: {} })
+    // The batch left a and waits 100 ms on the clock, which only settle/advance move.
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const closing = close().then(() => {
+      closed = true
+    })
+    await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 5_000))])
+    expect(closed, 'close resolved').toBe(true)
+    expect(() => net.engine('a')).toThrow(/no engine "a"/)
+  } finally {
+    if (!closed) await close()
+  }
+})

@@ -17,7 +17,18 @@ type OutboxRow = Selectable<OutboxTable>
 /** Rows read per pass to find the due heads of the (pair, peer) queues. */
 const scanLimit = 1000
 /** A key of one ordered queue: the local address and the peer. */
-const queueKey = (row: OutboxRow) => `${row.pair}\u0000${row.peer}`
+const queueKey = (row: Pick<OutboxRow, 'pair' | 'peer'>) => `${row.pair}\u0000${row.peer}`
+
+/** The first row of each queue among `rows` (in queue order). */
+function* queueHeads<R extends Pick<OutboxRow, 'pair' | 'peer'>>(rows: readonly R[]): Iterable<R> {
+  const seen = new Set<string>()
+  for (const row of rows) {
+    const key = queueKey(row)
+    if (seen.has(key)) continue
+    seen.add(key)
+    yield row
+  }
+}
 
 /**
  * The delivery worker of one engine instance: takes due outbox rows, oldest first, keeping
@@ -78,12 +89,8 @@ export class DeliveryWorker {
       .orderBy('id')
       .limit(scanLimit)
       .execute()
-    const heads = new Set<string>()
     let next: number | undefined
-    for (const row of rows) {
-      const key = `${row.pair}\u0000${row.peer}`
-      if (heads.has(key)) continue
-      heads.add(key)
+    for (const row of queueHeads(rows)) {
       const leased = row.claimed_by !== this.#me && row.claimed_until !== null
       const at = Math.max(Number(row.due_at), leased ? Number(row.claimed_until) : 0)
       next = next === undefined ? at : Math.min(next, at)
@@ -100,6 +107,7 @@ export class DeliveryWorker {
 
   async #pass(): Promise<void> {
     if (this.#stopped) return
+    let failed = false
     try {
       // Until nothing is due: a batch's answer may make the next rows of its queues heads.
       for (let round = 0; round < 100 && !this.#stopped; round++) {
@@ -108,22 +116,27 @@ export class DeliveryWorker {
         await Promise.all([...claimed].map(([peer, rows]) => this.#send(peer, rows)))
       }
     } catch (error) {
+      failed = true
       this.#report(error)
     }
-    if (!this.#stopped) await this.#schedule()
+    if (!this.#stopped) await this.#schedule(failed)
   }
 
-  /** The next pass: at the earliest due row, at most `pollIntervalMs` from now. */
-  async #schedule(): Promise<void> {
+  /**
+   * The next pass: when a queue's head is due (not the earliest row: the rows behind a head
+   * that backs off are due but wait for it, and waking for them would claim nothing, again
+   * and again), at most `pollIntervalMs` from now; after a failed pass, no sooner than
+   * `baseDelayMs` (a store that is down is not asked in a loop).
+   */
+  async #schedule(failed: boolean): Promise<void> {
     let delay = this.#options.pollIntervalMs
     try {
-      const next = await this.#ctx.db
-        .selectFrom('outbox')
-        .select((eb) => eb.fn.min('due_at').as('due'))
-        .executeTakeFirst()
-      if (next?.due !== null && next?.due !== undefined) {
-        delay = Math.max(0, Math.min(delay, Number(next.due) - this.#ctx.clock.now()))
+      const next = await this.nextDue()
+      if (next !== undefined) {
+        delay = Math.max(0, Math.min(delay, next - this.#ctx.clock.now()))
       }
+      if (failed)
+        delay = Math.max(delay, Math.min(this.#options.baseDelayMs, this.#options.pollIntervalMs))
     } catch (error) {
       if (this.#stopped) return
       this.#report(error)

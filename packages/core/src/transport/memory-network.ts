@@ -182,10 +182,19 @@ export class MemoryNetwork {
     const p = peer.toLowerCase()
     this.#crashed.add(p)
     this.#incarnations.set(p, (this.#incarnations.get(p) ?? 0) + 1)
-    const lost = new TransportError(`memoryNetwork: peer "${p}" crashed`, { retryable: true })
-    for (const fail of this.#calls.get(p) ?? []) fail(lost)
-    this.#activity++
+    this.abandon(p, 'crashed')
     await this.#handles.crash(p)
+  }
+
+  /**
+   * @internal Fails the calls of `peer`'s engine that wait for an answer: before it closes,
+   * as a crash does, since a batch waiting on a manual clock that nobody moves any more would
+   * keep `close()` waiting for good.
+   */
+  abandon(peer: string, why: 'crashed' | 'closed'): void {
+    const lost = new TransportError(`memoryNetwork: peer "${peer}" ${why}`, { retryable: true })
+    for (const fail of this.#calls.get(peer) ?? []) fail(lost)
+    this.#activity++
   }
 
   /** Reopens a crashed peer's engine with its `open` (on its store); resolves once it runs. */

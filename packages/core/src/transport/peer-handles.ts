@@ -81,6 +81,7 @@ export class PeerHandles {
     const peer = this.#peers.get(peerId)
     if (!peer || peer.closed) return
     peer.closed = true
+    this.#net.abandon(peerId, 'closed')
     await peer.engine.close()
   }
 

@@ -275,6 +275,39 @@ export function describeDelivery(options: ConformanceOptions): void {
       )
     })
 
+    it('while a queue head backs off, the rows behind it do not wake the worker in a loop', async () => {
+      let flaky: FlakyTransport | undefined
+      const { net, a, b } = await twoPeers(
+        t,
+        (inner, clock) => {
+          flaky = new FlakyTransport(inner, clock, 1, 2000)
+          return flaky
+        },
+        { delivery: { batchSize: 1 } },
+      )
+      await register(a.ph, 'alice')
+      await register(b.ph, 'bob')
+      const first = await a.ph.messages.send({ from: 'alice', to: ['bob@b'], content: { n: 1 } })
+      const second = await a.ph.messages.send({ from: 'alice', to: ['bob@b'], content: { n: 2 } })
+      await waitFor(() => flaky!.calls.length === 1)
+      await pause(50)
+      // The head waits 2 s (Retry-After) and the row behind it is due but waits for it: every
+      // pass of the worker reads the clock, so a worker woken in a loop reads it hundreds of
+      // times while nothing can go.
+      const now = a.clock.now.bind(a.clock)
+      let reads = 0
+      a.clock.now = () => {
+        reads++
+        return now()
+      }
+      await pause(300)
+      expect(reads, 'clock reads while nothing is due').toBeLessThan(10)
+      expect(flaky!.calls).toHaveLength(1)
+      a.clock.tick(2000)
+      await net.settle()
+      expect((await inbox(b.ph, 'bob')).map((i) => i.message.id)).toEqual([first.id, second.id])
+    })
+
     it('a batch delivered twice is stored once', async () => {
       let flaky: FlakyTransport | undefined
       const { net, a, b } = await twoPeers(t, (inner, clock) => {

@@ -78,9 +78,6 @@ async function runPlan(options: ConformanceOptions, p: Plan): Promise<void> {
     engine: { delivery: { batchSize: p.batchSize, baseDelayMs: 10, maxDelayMs: 1000 } },
   })
   const { net } = peers
-  const g = globalThis as any
-  g.__where = 'start'
-  const dbg = setInterval(() => { if (g.__where === g.__last) console.error('STUCK', JSON.stringify(p), g.__where); g.__last = g.__where }, 20000)
   try {
     const down = new Set<Peer>()
     const engine = (x: Peer) => (x === 'a' ? peers.a : peers.b)
@@ -88,9 +85,7 @@ async function runPlan(options: ConformanceOptions, p: Plan): Promise<void> {
       for (const address of local[x]) await engine(x).accounts.register({ address })
     }
     const sent: Sent[] = []
-    let si = 0
     for (const s of p.steps) {
-      g.__where = `step ${si++} ${JSON.stringify(s)}`
       if (s.kind === 'send') {
         if (down.has(s.peer)) continue
         const from = local[s.peer][s.from]!
@@ -115,17 +110,12 @@ async function runPlan(options: ConformanceOptions, p: Plan): Promise<void> {
         await readAll(engine(s.peer), local[s.peer][s.owner]!)
       }
     }
-    g.__where = 'restart-all'
     for (const x of down) await net.restart(x)
     net.heal()
-    g.__where = 'settle'
     await net.settle()
-    g.__where = 'check'
     await check(peers, sent)
   } finally {
-    g.__where = 'close'
     await peers.close()
-    clearInterval(dbg)
   }
 }
 
