@@ -1,5 +1,6 @@
+import { ConsentCard, RequestsCard } from './account-cards.js'
 import { Engine, enc } from './api.js'
-import { bytes, facts, fill, h, json, summary, time } from './render.js'
+import { attempt, bytes, facts, fill, h, json, summary, time } from './render.js'
 import { startTail } from './tail.js'
 
 const pageSize = 20
@@ -24,6 +25,8 @@ export class Pane {
     this.$('.older').addEventListener('click', () => this.loadMessages(this.next))
     this.$('.newest').addEventListener('click', () => this.loadMessages(null))
     this.$('.newer').addEventListener('click', () => this.loadMessages(this.prev))
+    this.requests = new RequestsCard(this)
+    this.consent = new ConsentCard(this)
     if (allowWrites) this.#writeForms()
     root.querySelector('#panes').append(this.el)
     this.loadAccounts('')
@@ -36,20 +39,10 @@ export class Pane {
     )
   }
 
-  async #try(where, run) {
-    try {
-      where.classList.remove('failed')
-      return await run()
-    } catch (error) {
-      where.classList.add('failed')
-      fill(where, h('p', { class: 'error' }, error.message))
-    }
-  }
-
   async loadAccounts(prefix, more = false) {
     this.prefix = prefix
     const list = this.$('.account-list')
-    await this.#try(list, async () => {
+    await attempt(list, async () => {
       const page = await this.engine.get('/accounts', {
         prefix: prefix || undefined,
         limit: 50,
@@ -99,15 +92,15 @@ export class Pane {
     await Promise.all([
       this.loadBoxes(),
       this.loadMessages(null),
-      this.loadRequests(),
-      this.loadConsent(),
+      this.requests.load(),
+      this.consent.load(),
     ])
   }
 
   async loadBoxes() {
     const owner = this.state.account
     const boxes = this.$('.boxes')
-    await this.#try(boxes, async () => {
+    await attempt(boxes, async () => {
       const list = await this.engine.get(`/accounts/${enc(owner)}/boxes`)
       fill(
         boxes,
@@ -138,7 +131,7 @@ export class Pane {
   async loadMessages(cursor) {
     const { account: owner, box } = this.state
     const body = this.$('.messages tbody')
-    await this.#try(body, async () => {
+    await attempt(body, async () => {
       const page = await this.engine.get(`/accounts/${enc(owner)}/messages`, {
         box,
         limit: pageSize,
@@ -184,7 +177,7 @@ export class Pane {
     for (const r of this.el.querySelectorAll('.message-row'))
       r.classList.toggle('selected', r.dataset.message === id)
     const view = this.$('.message-view')
-    await this.#try(view, async () => {
+    await attempt(view, async () => {
       const { entry, message } = await this.engine.get(
         `/accounts/${enc(owner)}/messages/${enc(id)}/item`,
       )
@@ -289,7 +282,7 @@ export class Pane {
               {
                 class: 'mark-read',
                 onclick: () =>
-                  this.#write(
+                  this.write(
                     view,
                     `/accounts/${enc(owner)}/messages/${entry.readAt ? 'unread' : 'read'}`,
                     { ids: [id] },
@@ -302,136 +295,11 @@ export class Pane {
     })
   }
 
-  async loadRequests() {
-    const owner = this.state.account
-    const list = this.$('.requests')
-    await this.#try(list, async () => {
-      const page = await this.engine.get(`/accounts/${enc(owner)}/requests`, { limit: 50 })
-      this.$('.request-count').textContent = `(${page.items.length}${page.nextCursor ? '+' : ''})`
-      fill(
-        list,
-        page.items.map((r) =>
-          h(
-            'li',
-            { class: 'request', dataset: { request: r.id, status: r.status } },
-            h(
-              'details',
-              {},
-              h(
-                'summary',
-                {},
-                h('span', { class: `status s-${r.status}` }, r.status),
-                ` ${r.direction} ${r.direction === 'outgoing' ? '→' : '←'} ${r.peer} · ${r.content.title ?? r.id}`,
-              ),
-              facts([
-                ['id', r.id],
-                ['created', time(r.createdAt)],
-                ['expires', time(r.expiresAt)],
-                ['message', r.sourceMessageId],
-                ['version', r.version],
-              ]),
-              h('h4', {}, 'Status history'),
-              h(
-                'ol',
-                { class: 'history' },
-                r.history.map((c) =>
-                  h(
-                    'li',
-                    {},
-                    `${c.from ?? '∅'} → ${c.to} at ${time(c.at)}${c.by ? ` by ${c.by}` : ''}`,
-                  ),
-                ),
-              ),
-              h('h4', {}, 'Items'),
-              json(r.content.items),
-              h('h4', {}, 'Response'),
-              r.response
-                ? json(r.response.content, 'json response')
-                : h('p', { class: 'hint' }, 'none yet'),
-              this.allowWrites &&
-                r.direction === 'incoming' &&
-                ['DecisionRequired', 'ManualDecisionRequired'].includes(r.status)
-                ? h(
-                    'p',
-                    { class: 'decide' },
-                    h(
-                      'button',
-                      {
-                        class: 'accept',
-                        onclick: (e) =>
-                          this.#write(
-                            e.target.parentElement,
-                            `/accounts/${enc(owner)}/requests/${enc(r.id)}/accept`,
-                            { items: acceptAll(r.content.items) },
-                          ),
-                      },
-                      'Accept all',
-                    ),
-                    ' ',
-                    h(
-                      'button',
-                      {
-                        class: 'reject',
-                        onclick: (e) =>
-                          this.#write(
-                            e.target.parentElement,
-                            `/accounts/${enc(owner)}/requests/${enc(r.id)}/reject`,
-                            {},
-                          ),
-                      },
-                      'Reject',
-                    ),
-                  )
-                : null,
-            ),
-          ),
-        ),
-      )
-      if (page.items.length === 0) list.append(h('li', { class: 'empty' }, 'no request'))
-    })
-  }
-
-  async loadConsent() {
-    const owner = this.state.account
-    const body = this.$('.consent tbody')
-    await this.#try(body, async () => {
-      const [account, page] = await Promise.all([
-        this.engine.get(`/accounts/${enc(owner)}`),
-        this.engine.get(`/accounts/${enc(owner)}/consent`, { limit: 100 }),
-      ])
-      this.$('.consent-mode').textContent = `mode ${account.consent}`
-      fill(
-        body,
-        page.items.map((c) =>
-          h(
-            'tr',
-            { dataset: { sender: c.sender } },
-            h('td', {}, c.sender),
-            h('td', { class: `state ${c.state}` }, c.state),
-            h('td', {}, time(c.updatedAt)),
-          ),
-        ),
-      )
-      if (page.items.length === 0)
-        body.append(
-          h(
-            'tr',
-            {},
-            h(
-              'td',
-              { colspan: 3, class: 'empty' },
-              'no sender granted or revoked: every sender is unknown',
-            ),
-          ),
-        )
-    })
-  }
-
   async verify() {
     const out = this.$('.verify-result')
     out.textContent = 'verifying…'
     out.dataset.state = ''
-    await this.#try(out, async () => {
+    await attempt(out, async () => {
       const { differences } = await this.engine.get('/verify')
       out.dataset.state = differences.length === 0 ? 'ok' : 'differences'
       fill(
@@ -454,15 +322,16 @@ export class Pane {
     this.refreshTimer = setTimeout(() => {
       this.loadBoxes()
       if (this.state.cursor === null) this.loadMessages(null)
-      if (event.type.startsWith('request.')) this.loadRequests()
-      if (event.type === 'consent.changed') this.loadConsent()
+      if (event.type.startsWith('request.')) this.requests.load()
+      if (event.type === 'consent.changed') this.consent.load()
       if (event.messageId !== null && event.messageId === this.state.message)
         this.showMessage(this.state.message)
     }, 100)
   }
 
-  async #write(where, path, body) {
-    await this.#try(where, async () => {
+  /** Posts `body` to `path`; a failure is shown in `where`. */
+  async write(where, path, body) {
+    await attempt(where, async () => {
       await this.engine.post(path, body)
     })
   }
@@ -474,7 +343,7 @@ export class Pane {
       e.preventDefault()
       const data = new FormData(form)
       const out = form.querySelector('output')
-      await this.#try(out, async () => {
+      await attempt(out, async () => {
         const message = await this.engine.post('/messages', {
           from: this.state.account,
           to: String(data.get('to'))
@@ -487,13 +356,4 @@ export class Pane {
       })
     })
   }
-}
-
-/** Accept every item (and every item of a group), with no parameters. */
-function acceptAll(items) {
-  return items.map((i) =>
-    i['@type'] === 'RequestItemGroup'
-      ? { items: i.items.map(() => ({ accept: true })) }
-      : { accept: true },
-  )
 }

@@ -61,3 +61,14 @@ export function bytes(n) {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
   return `${(n / 1024 / 1024).toFixed(1)} MiB`
 }
+
+/** Runs `run`; when it throws, `where` shows the error (and gets the class `failed`). */
+export async function attempt(where, run) {
+  try {
+    where.classList.remove('failed')
+    return await run()
+  } catch (error) {
+    where.classList.add('failed')
+    fill(where, h('p', { class: 'error' }, error.message))
+  }
+}

@@ -6,6 +6,7 @@ const types: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'inspector.css': 'text/css; charset=utf-8',
   'inspector.js': 'text/javascript; charset=utf-8',
+  'account-cards.js': 'text/javascript; charset=utf-8',
   'api.js': 'text/javascript; charset=utf-8',
   'pane.js': 'text/javascript; charset=utf-8',
   'render.js': 'text/javascript; charset=utf-8',

@@ -16,6 +16,9 @@ let peers: TwoPeers
 let server: InspectorServer
 let hello: string
 let requestId: string
+let toDora: string
+/** More consent states than one page of the consent card (100) holds. */
+const senders = Array.from({ length: 105 }, (_, i) => `sender${String(i).padStart(3, '0')}@x`)
 
 beforeAll(async () => {
   browser = await launch()
@@ -41,6 +44,17 @@ beforeAll(async () => {
   })
   requestId = draft.id
   await a.messages.send({ from: 'alice', to: ['bob@b'], content: draft.content })
+  const second = await a.requests.create({
+    owner: 'alice',
+    peer: 'dora@b',
+    content: {
+      title: 'Join the team',
+      items: [{ '@type': 'AuthenticationRequestItem', mustBeAccepted: true, title: 'Join?' }],
+    },
+  })
+  toDora = second.id
+  await a.messages.send({ from: 'alice', to: ['dora@b'], content: second.content })
+  for (const sender of senders) await b.consent.grant({ owner: 'dora', sender })
   await net.settle()
   server = await serveInspector({
     engines: { a, b },
@@ -124,5 +138,32 @@ describe('two engines side by side, writes allowed', () => {
     await eventually(() => row.getAttribute('data-status'), 'Completed')
     await page.click(`${pane('b')} [data-message="${hello}"]`)
     await page.screenshot({ path: docs('two-peers.png') })
+  })
+
+  it('reject from the page; the consent card pages with More', async () => {
+    await page.click(`${pane('b')} [data-account="dora"]`)
+    const row = page.locator(`${pane('b')} [data-request="${toDora}"]`)
+    await row.locator('summary').click()
+    await row.locator('.reject').click()
+    await expect
+      .poll(async () => (await peers.b.requests.get({ owner: 'dora', id: toDora }))?.status)
+      .toBe('Completed')
+    const response = (await peers.b.requests.get({ owner: 'dora', id: toDora }))?.response
+    expect(response?.content).toMatchObject({ result: 'Rejected' })
+    await peers.net.settle()
+    const there = await peers.a.requests.get({ owner: 'alice', id: toDora })
+    expect(there?.status).toBe('Completed')
+    expect(there?.response?.content).toMatchObject({ result: 'Rejected' })
+    await eventually(() => row.getAttribute('data-status'), 'Completed')
+    await expect.poll(() => row.locator('.response').textContent()).toContain('Rejected')
+
+    const shownSenders = () =>
+      page.$$eval(`${pane('b')} .consent tbody tr`, (trs) =>
+        trs.map((tr) => tr.getAttribute('data-sender')),
+      )
+    await eventually(async () => (await shownSenders()).length, 100)
+    await page.click(`${pane('b')} .more-consent`)
+    await eventually(shownSenders, senders)
+    expect(await page.isHidden(`${pane('b')} .more-consent`)).toBe(true)
   })
 })
