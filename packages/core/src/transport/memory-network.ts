@@ -1,22 +1,13 @@
 import type { Pigeonhole } from '../engine.js'
-import {
-  type BatchFate,
-  type CheckedFaults,
-  checkFaults,
-  drawFate,
-  type NetworkFaults,
-} from './faults.js'
-import { type EngineLink, linkOf } from './link.js'
+import { checkFaults, type NetworkFaults } from './faults.js'
+import type { EngineLink } from './link.js'
+import { MemoryTransport } from './memory-transport.js'
+import { MemoryWire } from './memory-wire.js'
 import { type OpenPeer, PeerHandles } from './peer-handles.js'
-import {
-  type Delivery,
-  type DeliveryAck,
-  type DeliveryReceiver,
-  type Transport,
-  TransportError,
-} from './port.js'
+import type { Delivery, DeliveryAck, DeliveryReceiver, Transport } from './port.js'
 import { randomSeed, streamOf } from './seeded-random.js'
-import { macrotask, type SteppableClock, WireTimers } from './wire-timers.js'
+import { Settler } from './settle.js'
+import { type SteppableClock, WireTimers } from './wire-timers.js'
 
 /**
  * The one path every delivery of the network takes: `from` sends `batch` to `to`, and gets
@@ -84,33 +75,11 @@ export class MemoryNetwork {
   readonly seed: number
   /** The network's clock (the `clock` option), if any. */
   readonly clock: SteppableClock | undefined
-  readonly #receivers = new Map<string, DeliveryReceiver>()
-  readonly #links = new Map<string, EngineLink>()
-  readonly #hook: DeliverHook | undefined
-  readonly #faults: CheckedFaults | undefined
-  readonly #timers: WireTimers
+  readonly #wire: MemoryWire
+  readonly #settler: Settler
   readonly #handles: PeerHandles
-  /** Per link (`from>to`): its random stream; the arrival time of its last in-order batch. */
-  readonly #streams = new Map<string, () => number>()
-  readonly #tails = new Map<string, number>()
-  /** Sorted pairs `a|b` that cannot reach each other. */
-  readonly #partitions = new Set<string>()
-  readonly #crashed = new Set<string>()
-  /** Bumped when a peer crashes: an answer from an earlier incarnation is lost. */
-  readonly #incarnations = new Map<string, number>()
-  /** Per peer, the calls of its engine waiting for an answer (a crash fails them). */
-  readonly #calls = new Map<string, Set<(error: unknown) => void>>()
-  /** Per peer, who waits for its engine's next `deliver` (settle). */
-  readonly #sendWaiters = new Map<string, Set<() => void>>()
-  /** Trips on the wire (requests, answers, duplicate copies), sleeping or not. */
-  #running = 0
-  /** Receivers running now. */
-  #receiving = 0
-  /** Bumped by everything that happens on the wire: settle waits until it stops moving. */
-  #activity = 0
 
   constructor(options: MemoryNetworkOptions = {}) {
-    this.#hook = options.deliver
     this.seed = options.seed === undefined ? randomSeed() : options.seed >>> 0
     if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) {
       throw new RangeError(`memoryNetwork: seed: expected a whole number, got ${options.seed}`)
@@ -122,8 +91,16 @@ export class MemoryNetwork {
       throw new TypeError('memoryNetwork: clock: expected { now(): number, tick(ms): unknown }')
     }
     this.clock = options.clock
-    this.#faults = options.faults === undefined ? undefined : checkFaults(options.faults)
-    this.#timers = new WireTimers(options.clock)
+    const faults = options.faults === undefined ? undefined : checkFaults(options.faults)
+    const timers = new WireTimers(options.clock)
+    this.#wire = new MemoryWire({
+      seed: this.seed,
+      hook: options.deliver,
+      faults,
+      timers,
+      sent: (peer) => this.#settler.sent(peer),
+    })
+    this.#settler = new Settler(this.seed, this.clock, this.#wire, timers)
     this.#handles = new PeerHandles(this)
   }
 
@@ -134,7 +111,7 @@ export class MemoryNetwork {
 
   /** The peers whose engines take deliveries now. */
   get peers(): string[] {
-    return [...this.#receivers.keys()]
+    return this.#wire.peers
   }
 
   /** A random source of its own for `name` (e.g. an engine's `delivery.random`), from the seed. */
@@ -161,15 +138,12 @@ export class MemoryNetwork {
 
   /** `a` and `b` cannot reach each other (both ways) until `heal()`; batches on the way are lost. */
   partition(a: string, b: string): void {
-    this.#partitions.add(pairKey(a.toLowerCase(), b.toLowerCase()))
-    this.#activity++
+    this.#wire.partition(a.toLowerCase(), b.toLowerCase())
   }
 
   /** Ends the partition between `a` and `b`, or all of them. */
   heal(a?: string, b?: string): void {
-    if (a !== undefined && b !== undefined) this.#partitions.delete(pairKey(a, b))
-    else this.#partitions.clear()
-    this.#activity++
+    this.#wire.heal(a, b)
   }
 
   /**
@@ -180,8 +154,7 @@ export class MemoryNetwork {
    */
   async crash(peer: string): Promise<void> {
     const p = peer.toLowerCase()
-    this.#crashed.add(p)
-    this.#incarnations.set(p, (this.#incarnations.get(p) ?? 0) + 1)
+    this.#wire.crash(p)
     this.abandon(p, 'crashed')
     await this.#handles.crash(p)
   }
@@ -192,17 +165,14 @@ export class MemoryNetwork {
    * keep `close()` waiting for good.
    */
   abandon(peer: string, why: 'crashed' | 'closed'): void {
-    const lost = new TransportError(`memoryNetwork: peer "${peer}" ${why}`, { retryable: true })
-    for (const fail of this.#calls.get(peer) ?? []) fail(lost)
-    this.#activity++
+    this.#wire.abandon(peer, why)
   }
 
   /** Reopens a crashed peer's engine with its `open` (on its store); resolves once it runs. */
   async restart(peer: string): Promise<Pigeonhole> {
     const p = peer.toLowerCase()
-    const handle = await this.#handles.restart(p, this.#incarnations.get(p) ?? 0)
-    this.#crashed.delete(p)
-    this.#activity++
+    const handle = await this.#handles.restart(p, this.#wire.incarnation(p))
+    this.#wire.restarted(p)
     return handle
   }
 
@@ -216,10 +186,8 @@ export class MemoryNetwork {
    * arriving, engines' retries) so each happens at its time. Resolves when the network is
    * quiet at the new time.
    */
-  async advance(ms: number, options: SettleOptions = {}): Promise<void> {
-    const clock = this.#requireClock('advance')
-    const target = clock.now() + ms
-    await this.#drive(options, target)
+  advance(ms: number, options: SettleOptions = {}): Promise<void> {
+    return this.#settler.advance(ms, options)
   }
 
   /**
@@ -230,326 +198,22 @@ export class MemoryNetwork {
    * rejects after `maxSteps` naming what is still pending (a partition not healed, a crashed
    * peer, ...), with the seed.
    */
-  async settle(options: SettleOptions = {}): Promise<void> {
-    if (this.clock) return this.#drive(options, undefined)
-    const timeoutMs = options.timeoutMs ?? 10_000
-    const deadline = Date.now() + timeoutMs
-    let quiet = 0
-    while (quiet < 2) {
-      for (const link of this.#links.values()) link.wake()
-      await macrotask()
-      if (this.#running === 0 && (await this.#allIdle()) && this.#running === 0) quiet++
-      else quiet = 0
-      if (quiet < 2 && Date.now() > deadline) {
-        throw new Error(
-          `memoryNetwork(seed ${this.seed}).settle: still busy after ${timeoutMs} ms (${this.#running} batches in flight; peers ${[...this.#links.keys()].join(', ')}${this.#conditions()})`,
-        )
-      }
-      if (quiet === 0) await new Promise((r) => setTimeout(r, 1))
-    }
-  }
-
-  /**
-   * Runs the network on its clock: quiesce, then move the clock to the earliest thing due,
-   * until quiet (`until` undefined: settle) or until the clock reached `until` (advance).
-   */
-  async #drive(options: SettleOptions, until: number | undefined): Promise<void> {
-    const what = until === undefined ? 'settle' : 'advance'
-    const clock = this.#requireClock(what)
-    const maxSteps = options.maxSteps ?? 10_000
-    const deadline = Date.now() + (options.timeoutMs ?? 60_000)
-    let quiet = 0
-    for (let step = 0; ; step++) {
-      const state = await this.#quiesce(what, deadline, step)
-      if (this.#timers.fireDue() > 0) {
-        quiet = 0
-        continue
-      }
-      let next = this.#timers.next
-      for (const peer of state.notIdle) {
-        const due = await this.#links.get(peer)?.nextDue?.()
-        if (due !== undefined) next = next === undefined ? due : Math.min(next, due)
-      }
-      const now = clock.now()
-      if (until !== undefined && (next === undefined || next > until)) {
-        if (now >= until) return
-        clock.tick(until - now)
-        continue
-      }
-      if (until !== undefined && now >= until) return
-      const busy = state.notIdle.length > 0 || state.blocked.length > 0 || this.#running > 0
-      if (!busy) {
-        if (++quiet >= 2) return
-        continue
-      }
-      quiet = 0
-      if (next === undefined)
-        throw this.#stuck(what, step, state, 'nothing is due that could change it')
-      if (step >= maxSteps) throw this.#stuck(what, step, state, `gave up after ${maxSteps} steps`)
-      // Something due now that did not go (it should have): a ms on, so time always moves.
-      clock.tick(next > now ? next - now : 1)
-    }
-  }
-
-  /**
-   * Waits until nothing moves without the clock: no receiver running, no trip between two
-   * hops, each engine either idle (a pass ended) or waiting for an answer. Returns which
-   * engines have rows left and which wait for answers.
-   */
-  async #quiesce(
-    what: string,
-    deadline: number,
-    step: number,
-  ): Promise<{ notIdle: string[]; blocked: string[] }> {
-    for (let round = 0; ; round++) {
-      const before = this.#activity
-      for (const link of this.#links.values()) link.wake()
-      await macrotask()
-      while (this.#running > this.#timers.pending || this.#receiving > 0) {
-        if (Date.now() > deadline) {
-          throw this.#stuck(what, step, undefined, 'timed out waiting for the wire to rest')
-        }
-        await macrotask()
-      }
-      const notIdle: string[] = []
-      const blocked: string[] = []
-      for (const [peer, link] of [...this.#links]) {
-        if ((this.#calls.get(peer)?.size ?? 0) > 0) {
-          blocked.push(peer)
-          continue
-        }
-        const idle = await this.#idleOrSending(peer, link)
-        if (idle === undefined) blocked.push(peer)
-        else if (!idle) notIdle.push(peer)
-      }
-      if (before === this.#activity || round >= 50) return { notIdle, blocked }
-      if (Date.now() > deadline) {
-        throw this.#stuck(what, step, { notIdle, blocked }, 'timed out')
-      }
-    }
-  }
-
-  /** The engine's idle answer, or undefined as soon as it sends (it then waits for the wire). */
-  async #idleOrSending(peer: string, link: EngineLink): Promise<boolean | undefined> {
-    let wake!: () => void
-    const sending = new Promise<undefined>((resolve) => {
-      wake = () => resolve(undefined)
-    })
-    const waiters = this.#sendWaiters.get(peer) ?? new Set()
-    this.#sendWaiters.set(peer, waiters)
-    waiters.add(wake)
-    try {
-      return await Promise.race([link.idle(), sending])
-    } finally {
-      waiters.delete(wake)
-    }
-  }
-
-  #stuck(
-    what: string,
-    step: number,
-    state: { notIdle: string[]; blocked: string[] } | undefined,
-    why: string,
-  ): Error {
-    const parts: string[] = []
-    if (state?.notIdle.length) parts.push(`outbox not empty: ${state.notIdle.join(', ')}`)
-    if (state?.blocked.length) parts.push(`waiting for an answer: ${state.blocked.join(', ')}`)
-    if (this.#running > 0) {
-      parts.push(
-        `${this.#running} trips on the wire${this.#timers.next === undefined ? '' : ` (next due at ${this.#timers.next})`}`,
-      )
-    }
-    return new Error(
-      `memoryNetwork(seed ${this.seed}).${what}: ${why} (step ${step}, clock ${this.clock?.now()}; ${parts.join('; ') || 'nothing pending seen'}${this.#conditions()})`,
-    )
-  }
-
-  /** Partitions and crashed peers, for error messages. */
-  #conditions(): string {
-    let s = ''
-    if (this.#partitions.size > 0) s += `; partitioned: ${[...this.#partitions].join(', ')}`
-    if (this.#crashed.size > 0) s += `; crashed: ${[...this.#crashed].join(', ')}`
-    return s
-  }
-
-  #requireClock(what: string): SteppableClock {
-    if (!this.clock) throw new Error(`memoryNetwork.${what}: needs memoryNetwork({ clock })`)
-    return this.clock
-  }
-
-  async #allIdle(): Promise<boolean> {
-    for (const link of this.#links.values()) if (!(await link.idle())) return false
-    return true
+  settle(options: SettleOptions = {}): Promise<void> {
+    return this.#settler.settle(options)
   }
 
   /** @internal */
   attach(peer: string, receiver: DeliveryReceiver, on: boolean): void {
-    if (on) this.#receivers.set(peer, receiver)
-    else if (this.#receivers.get(peer) === receiver) this.#receivers.delete(peer)
+    this.#wire.attach(peer, receiver, on)
   }
 
   /** @internal */
   link(peer: string, link: EngineLink, on: boolean): void {
-    if (on) this.#links.set(peer, link)
-    else if (this.#links.get(peer) === link) this.#links.delete(peer)
+    this.#settler.link(peer, link, on)
   }
 
   /** @internal The one delivery path (the hook wraps the wire). */
-  async deliver(from: string, to: string, batch: readonly Delivery[]): Promise<DeliveryAck[]> {
-    if (this.#crashed.has(from)) {
-      throw new TransportError(`memoryNetwork: peer "${from}" crashed`, { retryable: true })
-    }
-    this.#activity++
-    for (const wake of this.#sendWaiters.get(from) ?? []) wake()
-    const calls = this.#calls.get(from) ?? new Set()
-    this.#calls.set(from, calls)
-    let fail!: (error: unknown) => void
-    const failed = new Promise<never>((_, reject) => {
-      fail = reject
-    })
-    calls.add(fail)
-    const next = (b: readonly Delivery[]) => this.#carry(from, to, b)
-    const work = this.#track(this.#hook ? this.#hook(from, to, batch, next) : next(batch))
-    work.catch(() => {})
-    try {
-      return await Promise.race([work, failed])
-    } finally {
-      calls.delete(fail)
-      this.#activity++
-    }
-  }
-
-  /** Counts `work` as on the wire until it settles. */
-  #track<T>(work: Promise<T>): Promise<T> {
-    this.#running++
-    return work.finally(() => {
-      this.#running--
-      this.#activity++
-    })
-  }
-
-  /** The wire: the batch's fate drawn, an extra copy maybe, then the trip. */
-  #carry(from: string, to: string, batch: readonly Delivery[]): Promise<DeliveryAck[]> {
-    const wire = JSON.stringify(batch)
-    if (!this.#faults) return this.#trip(from, to, wire, undefined)
-    const link = `${from}>${to}`
-    let random = this.#streams.get(link)
-    if (!random) {
-      random = streamOf(this.seed, `link:${link}`)
-      this.#streams.set(link, random)
-    }
-    const fate = drawFate(this.#faults, random)
-    if (fate.duplicateDelay !== undefined) {
-      const copy = { ...fate, requestDelay: fate.duplicateDelay, dropRequest: false }
-      this.#track(this.#trip(from, to, wire, copy)).catch(() => {})
-    }
-    return this.#trip(from, to, wire, fate)
-  }
-
-  async #trip(
-    from: string,
-    to: string,
-    wire: string,
-    fate: BatchFate | undefined,
-  ): Promise<DeliveryAck[]> {
-    const reorder = fate?.reorder ?? false
-    await this.#travel(`${from}>${to}`, fate?.requestDelay ?? 0, reorder)
-    this.#activity++
-    const lost = (why: string) =>
-      new TransportError(`memoryNetwork: ${from} → ${to}: ${why}`, { retryable: true })
-    if (this.#cut(from, to) || fate?.dropRequest) {
-      // The sender hears nothing: it gives up when the answer would have come.
-      await this.#travel(`${to}>${from}`, fate?.answerDelay ?? 0, true)
-      throw lost(
-        this.#cut(from, to) ? 'unreachable (partitioned or crashed)' : 'the request was lost',
-      )
-    }
-    const receiver = this.#receivers.get(to)
-    if (!receiver) {
-      throw new TransportError(`memoryNetwork: peer "${to}" is not reachable`, {
-        retryable: true,
-        status: 503,
-      })
-    }
-    const incarnation = this.#incarnations.get(to) ?? 0
-    let acks: DeliveryAck[]
-    this.#receiving++
-    try {
-      acks = await receiver(from, JSON.parse(wire) as Delivery[])
-    } catch (error) {
-      throw new TransportError(
-        `memoryNetwork: peer "${to}" failed: ${error instanceof Error ? error.message : String(error)}`,
-        { retryable: true, status: 500, cause: error },
-      )
-    } finally {
-      this.#receiving--
-      this.#activity++
-    }
-    const answer = JSON.stringify(acks)
-    await this.#travel(`${to}>${from}`, fate?.answerDelay ?? 0, reorder)
-    this.#activity++
-    if (
-      (this.#incarnations.get(to) ?? 0) !== incarnation ||
-      this.#cut(from, to) ||
-      fate?.dropAnswer
-    ) {
-      throw lost('the answer was lost after the peer committed')
-    }
-    return JSON.parse(answer) as DeliveryAck[]
-  }
-
-  /** One way over a link: `delay` ms, after the batches before it unless it may overtake them. */
-  async #travel(link: string, delay: number, overtake: boolean): Promise<void> {
-    let at = this.#timers.now() + delay
-    if (!overtake) {
-      at = Math.max(at, this.#tails.get(link) ?? 0)
-      this.#tails.set(link, at)
-    }
-    await this.#timers.until(at)
-  }
-
-  #cut(a: string, b: string): boolean {
-    return this.#crashed.has(a) || this.#crashed.has(b) || this.#partitions.has(pairKey(a, b))
-  }
-}
-
-function pairKey(a: string, b: string): string {
-  return a < b ? `${a}|${b}` : `${b}|${a}`
-}
-
-/** A peer's end of the memory network. */
-class MemoryTransport implements Transport {
-  readonly peerId: string
-  readonly #net: MemoryNetwork
-  #started = false
-  #receiver: DeliveryReceiver | undefined
-  #link: EngineLink | undefined
-
-  constructor(net: MemoryNetwork, peerId: string) {
-    this.#net = net
-    this.peerId = peerId
-  }
-
-  async start(receiver: DeliveryReceiver): Promise<void> {
-    this.#started = true
-    this.#receiver = receiver
-    this.#net.attach(this.peerId, receiver, true)
-    this.#link = linkOf(receiver)
-    if (this.#link) this.#net.link(this.peerId, this.#link, true)
-  }
-
-  async deliver(peer: string, batch: readonly Delivery[]): Promise<DeliveryAck[]> {
-    if (!this.#started) {
-      throw new TransportError(`memoryNetwork: transport "${this.peerId}" is stopped`, {
-        retryable: true,
-      })
-    }
-    return this.#net.deliver(this.peerId, peer, batch)
-  }
-
-  async stop(): Promise<void> {
-    this.#started = false
-    if (this.#receiver) this.#net.attach(this.peerId, this.#receiver, false)
-    if (this.#link) this.#net.link(this.peerId, this.#link, false)
+  deliver(from: string, to: string, batch: readonly Delivery[]): Promise<DeliveryAck[]> {
+    return this.#wire.deliver(from, to, batch)
   }
 }
