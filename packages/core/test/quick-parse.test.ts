@@ -103,7 +103,7 @@ test('parseMarkInput returns and throws exactly what parseInput(markInput) does'
       Array.from({ length: 1000 }, (_, i) => `m${i}`),
       Array.from({ length: 1001 }, (_, i) => `m${i}`),
       // A hole: zod reads it as undefined.
-      [, 'm1'],
+      Object.assign(new Array<string>(2), { 1: 'm1' }),
     ),
     fc.anything({ maxDepth: 1 }),
   )
