@@ -1,10 +1,16 @@
 import fc from 'fast-check'
 import { expect, test } from 'vitest'
 import { PigeonholeError } from '../src/errors.js'
-import { getItemInput } from '../src/messages/schemas.js'
+import { getItemInput, markInput } from '../src/messages/schemas.js'
 import { address } from '../src/validation/common.js'
 import { parseInput } from '../src/validation/parse.js'
-import { parseAddress, parseItemInput, quickItemInput } from '../src/validation/quick-parse.js'
+import {
+  parseAddress,
+  parseItemInput,
+  parseMarkInput,
+  quickItemInput,
+  quickMarkIds,
+} from '../src/validation/quick-parse.js'
 
 /** What a call returns or throws, comparable: the value, or the error's code, message, details. */
 function outcome(run: () => unknown) {
@@ -87,6 +93,51 @@ test('parseItemInput returns and throws exactly what parseInput(getItemInput) do
     }),
     { numRuns: 3000 },
   )
+})
+
+test('parseMarkInput returns and throws exactly what parseInput(markInput) does', () => {
+  const idsLike = fc.oneof(
+    fc.array(idLike, { maxLength: 4 }),
+    fc.array(fc.constantFrom('m1', 'm2', 'M3'), { minLength: 1, maxLength: 4 }),
+    fc.constantFrom(
+      Array.from({ length: 1000 }, (_, i) => `m${i}`),
+      Array.from({ length: 1001 }, (_, i) => `m${i}`),
+      // A hole: zod reads it as undefined.
+      Object.assign(new Array<string>(2), { 1: 'm1' }),
+    ),
+    fc.anything({ maxDepth: 1 }),
+  )
+  const inputs = fc.oneof(
+    fc.record({ owner: addressLike, ids: idsLike }, { requiredKeys: [] }),
+    fc.record(
+      {
+        owner: addressLike,
+        ids: idsLike,
+        box: fc.constantFrom('inbox', 'Inbox', undefined),
+        extra: fc.anything({ maxDepth: 0 }),
+      },
+      { requiredKeys: [] },
+    ),
+    fc.anything({ maxDepth: 2 }),
+  )
+  fc.assert(
+    fc.property(inputs, (input) => {
+      expect(outcome(() => parseMarkInput(input, 'messages.markRead'))).toEqual(
+        outcome(() => parseInput(markInput, input, 'messages.markRead')),
+      )
+    }),
+    { numRuns: 3000 },
+  )
+})
+
+test('the quick mark path copies the ids and leaves other shapes to zod', () => {
+  const ids = ['m1', 'm2']
+  const parsed = quickMarkIds({ owner: 'Bob', ids })
+  expect(parsed).toEqual({ owner: 'bob', ids: ['m1', 'm2'] })
+  expect(parsed?.ids).not.toBe(ids)
+  expect(quickMarkIds({ owner: 'bob', ids, box: undefined })).toBeUndefined()
+  expect(quickMarkIds({ owner: 'bob', box: 'inbox' })).toBeUndefined()
+  expect(quickMarkIds(JSON.parse('{"owner":"bob","ids":["m1"],"__proto__":{}}'))).toBeUndefined()
 })
 
 test('the quick path takes the usual inputs, and leaves other shapes to zod', () => {
