@@ -1,3 +1,4 @@
+import type { AccountsAndConsents } from '../consent/queries.js'
 import type { EngineContext } from '../engine/context.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import type { Message } from '../types.js'
@@ -27,4 +28,6 @@ export interface EngineBatch extends SendBatch {
   readonly tx: WriteTx
   /** The sends of the batch, by `SendItem.index`. */
   readonly prepared: readonly PreparedSend[]
+  /** Consents read with the accounts (resolve), if it did. */
+  readonly consents?: AccountsAndConsents
 }

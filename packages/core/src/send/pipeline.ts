@@ -267,7 +267,7 @@ function recipientsNamed(error: PigeonholeError): Set<string> {
  */
 async function judgeSends(ctx: EngineContext, tx: WriteTx, items: readonly PreparedSend[]) {
   const stored = await lookupKeys(tx, items, ctx.maxParameters)
-  const { threads, recipients, accounts } = await resolve(ctx, tx, items)
+  const { threads, recipients, accounts, consents } = await resolve(ctx, tx, items)
 
   const outcomes: SendOutcome[] = new Array(items.length)
   const hashes: (string | null)[] = new Array(items.length)
@@ -318,6 +318,7 @@ async function judgeSends(ctx: EngineContext, tx: WriteTx, items: readonly Prepa
     ctx,
     tx,
     prepared: items,
+    ...(consents && { consents }),
   } as Omit<EngineBatch, 'items'>)
   // Awaited only when a step was async: the built-in ones are not.
   const pending = judgement.run(ctx.policies)

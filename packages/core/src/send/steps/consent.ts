@@ -68,7 +68,12 @@ async function judgeItems(
   owners: string[],
   senders: string[],
 ): Promise<void> {
-  const consents = await readConsents(batch.ctx, batch.tx, owners, senders)
+  // Read with the accounts (resolve) when it covered these senders: no statement here.
+  const read = batch.consents
+  const consents =
+    read && senders.every((s) => read.senders.has(s))
+      ? read.consents
+      : await readConsents(batch.ctx, batch.tx, owners, senders)
   for (const item of batch.items) {
     if (exempt(batch, item)) continue
     const sender = item.from ?? systemSender
