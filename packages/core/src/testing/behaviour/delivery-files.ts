@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { MessageDelivery } from '../../index.js'
+import type { MessageDelivery, Pigeonhole } from '../../index.js'
 import type { ConformanceOptions } from '../options.js'
 import { chunkRows, drain, pattern, sha256 } from './files-helpers.js'
 import { useEngine } from './harness.js'
@@ -36,6 +36,16 @@ async function waitFor(ok: () => boolean, ms = 5000): Promise<void> {
 async function fileRows(store: { db: import('kysely').Kysely<never> } | unknown) {
   const db = (store as { db: import('../../store-port.js').Store['db'] }).db
   return db.selectFrom('files').selectAll().orderBy('id').execute()
+}
+
+/** alice's text file of `size` bytes (`pattern(size)`), uploaded on `ph`. */
+function textFile(ph: Pigeonhole, name: string, size: number) {
+  return ph.files.upload({ owner: 'alice', name, mimeType: 'text/plain', data: pattern(size) })
+}
+
+/** A message from alice with no content but `attachments`, to `to`. */
+function sendFiles(ph: Pigeonhole, to: string[], attachments: string[]) {
+  return ph.messages.send({ from: 'alice', to, content: {}, attachments })
 }
 
 export function describeDeliveryFiles(options: ConformanceOptions): void {
@@ -139,12 +149,7 @@ export function describeDeliveryFiles(options: ConformanceOptions): void {
         mimeType: 'application/octet-stream',
         data: pattern(5000),
       })
-      const m = await a.ph.messages.send({
-        from: 'alice',
-        to: ['bob@b'],
-        content: {},
-        attachments: [f.id],
-      })
+      const m = await sendFiles(a.ph, ['bob@b'], [f.id])
       await net.settle()
       expect(a.transport.sent).toHaveLength(1)
       expect((await inbox(b.ph, 'bob')).map((i) => i.message.id)).toEqual([m.id])
@@ -156,12 +161,7 @@ export function describeDeliveryFiles(options: ConformanceOptions): void {
       if (chunks.length > 0) expect(chunks.map((c) => Number(c.idx))).toEqual([0, 1, 2, 3, 4])
       // The same file in a second message: linked to it, stored once.
       a.transport.copies = 1
-      const again = await a.ph.messages.send({
-        from: 'alice',
-        to: ['bob@b'],
-        content: {},
-        attachments: [f.id],
-      })
+      const again = await sendFiles(a.ph, ['bob@b'], [f.id])
       await net.settle()
       expect(await fileRows(b.store)).toHaveLength(1)
       expect(await chunkRows(b.store)).toHaveLength(chunks.length)
@@ -188,12 +188,7 @@ export function describeDeliveryFiles(options: ConformanceOptions): void {
         mimeType: 'application/octet-stream',
         data,
       })
-      await a.ph.messages.send({
-        from: 'alice',
-        to: ['bob@b'],
-        content: {},
-        attachments: [empty.id, big.id],
-      })
+      await sendFiles(a.ph, ['bob@b'], [empty.id, big.id])
       await net.settle()
       const wire = a.transport.sent.flat()[0] as MessageDelivery
       expect(wire.message.attachments.map((f) => f.chunks.length)).toEqual([1, 10])
@@ -227,12 +222,7 @@ export function describeDeliveryFiles(options: ConformanceOptions): void {
         }
         return batch
       }
-      const m = await a.ph.messages.send({
-        from: 'alice',
-        to: ['bob@b'],
-        content: {},
-        attachments: [f.id],
-      })
+      const m = await sendFiles(a.ph, ['bob@b'], [f.id])
       await net.settle()
       const { stream } = await b.ph.files.download({ owner: 'bob', id: f.id })
       const { got, error } = await drain(stream)
@@ -265,12 +255,7 @@ export function describeDeliveryFiles(options: ConformanceOptions): void {
       const { net, a, b } = await twoPeers(t, {}, { delivery: { maxBatchBytes: 8192 } })
       await register(a.ph, 'alice')
       await register(b.ph, 'bob')
-      const small = await a.ph.files.upload({
-        owner: 'alice',
-        name: 's',
-        mimeType: 'text/plain',
-        data: pattern(1000),
-      })
+      const small = await textFile(a.ph, 's', 1000)
       const big = await a.ph.files.upload({
         owner: 'alice',
         name: 'b',
@@ -335,19 +320,9 @@ export function describeDeliveryFiles(options: ConformanceOptions): void {
       await register(a.ph, 'alice')
       await b.ph.accounts.register({ address: 'bob', consent: 'opt-in' })
       await register(b.ph, 'dave')
-      const f = await a.ph.files.upload({
-        owner: 'alice',
-        name: 'f',
-        mimeType: 'text/plain',
-        data: pattern(1000),
-      })
+      const f = await textFile(a.ph, 'f', 1000)
       // No consent at bob: refused, and the files it brought are gone again.
-      const m = await a.ph.messages.send({
-        from: 'alice',
-        to: ['bob@b'],
-        content: {},
-        attachments: [f.id],
-      })
+      const m = await sendFiles(a.ph, ['bob@b'], [f.id])
       await net.settle()
       expect((await a.ph.messages.receipts({ owner: 'alice', id: m.id }))[0]).toMatchObject({
         status: 'failed',
@@ -356,18 +331,8 @@ export function describeDeliveryFiles(options: ConformanceOptions): void {
       expect(await fileRows(b.store)).toEqual([])
       expect(await chunkRows(b.store)).toEqual([])
       // Larger than b takes.
-      const g = await a.ph.files.upload({
-        owner: 'alice',
-        name: 'g',
-        mimeType: 'text/plain',
-        data: pattern(2000),
-      })
-      const n = await a.ph.messages.send({
-        from: 'alice',
-        to: ['dave@b'],
-        content: {},
-        attachments: [g.id],
-      })
+      const g = await textFile(a.ph, 'g', 2000)
+      const n = await sendFiles(a.ph, ['dave@b'], [g.id])
       await net.settle()
       expect((await a.ph.messages.receipts({ owner: 'alice', id: n.id }))[0]).toMatchObject({
         status: 'failed',
@@ -389,12 +354,7 @@ export function describeDeliveryFiles(options: ConformanceOptions): void {
       })
       // The peer cannot be reached before the file expires.
       a.transport.blocked = true
-      const m = await a.ph.messages.send({
-        from: 'alice',
-        to: ['bob@b'],
-        content: {},
-        attachments: [f.id],
-      })
+      const m = await sendFiles(a.ph, ['bob@b'], [f.id])
       // The failed attempt is recorded (due 1 s after it) before the clock moves on.
       let retried = false
       await waitFor(() => {
