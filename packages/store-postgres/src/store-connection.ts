@@ -64,7 +64,7 @@ export class StoreConnection implements DatabaseConnection {
   #discarded = false
   #carry: CarriedRound | undefined
   /** The socket while statements sent without waiting are held in it (corked). */
-  #corked: { cork(): void; uncork(): void } | undefined
+  #corked: Corkable | undefined
 
   constructor(client: pg.PoolClient) {
     this.#client = client
@@ -229,6 +229,7 @@ export class StoreConnection implements DatabaseConnection {
   }
 }
 
+/** The slice of the pg client's socket that holding statements uses. */
 interface Corkable {
   cork(): void
   uncork(): void

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
-import type { StatementTarget } from '../engine/query-templates.js'
+import { keysPerSize, type StatementTarget } from '../engine/query-templates.js'
 import { lockRows } from '../engine/row-locks.js'
 import { PigeonholeError } from '../errors.js'
 import { chunk } from '../util/chunk.js'
@@ -77,14 +77,5 @@ function accountsQuery(db: Kysely<Database>, ctx: EngineContext, values: readonl
     .$call((q) => lockRows(q, ctx, 'keyShare'))
 }
 
-const accountsKeys: string[] = []
-
-/** The template key of an account check of `n` addresses, made once per size. */
-function accountsKey(n: number): string {
-  let key = accountsKeys[n]
-  if (key === undefined) {
-    key = `accounts in ${n}`
-    accountsKeys[n] = key
-  }
-  return key
-}
+/** The template key of an account check of `n` addresses. */
+const accountsKey = keysPerSize('accounts in')

@@ -19,6 +19,9 @@ const scanLimit = 1000
 /** A key of one ordered queue: the local address and the peer. */
 const queueKey = (row: Pick<OutboxRow, 'pair' | 'peer'>) => `${row.pair}\u0000${row.peer}`
 
+/** What finding a queue head's due time reads of a row. */
+type HeadRow = Pick<OutboxRow, 'pair' | 'peer' | 'due_at' | 'claimed_by' | 'claimed_until'>
+
 /** The first row of each queue among `rows` (in queue order). */
 function* queueHeads<R extends Pick<OutboxRow, 'pair' | 'peer'>>(rows: readonly R[]): Iterable<R> {
   const seen = new Set<string>()
@@ -89,6 +92,11 @@ export class DeliveryWorker {
       .orderBy('id')
       .limit(scanLimit)
       .execute()
+    return this.#earliestHead(rows)
+  }
+
+  /** Over `rows` in queue order: the earliest time a queue head may go (see `nextDue`). */
+  #earliestHead(rows: readonly HeadRow[]): number | undefined {
     let next: number | undefined
     for (const row of queueHeads(rows)) {
       const leased = row.claimed_by !== this.#me && row.claimed_until !== null
@@ -108,30 +116,37 @@ export class DeliveryWorker {
   async #pass(): Promise<void> {
     if (this.#stopped) return
     let failed = false
+    // When a queue head is next due, from the pass's last claim when it took nothing (the
+    // newest view of the outbox); undefined: ask the outbox.
+    let seen: { next: number | undefined } | undefined
     try {
       // Until nothing is due: a batch's answer may make the next rows of its queues heads.
       for (let round = 0; round < 100 && !this.#stopped; round++) {
-        const claimed = await this.#claim()
-        if (claimed.size === 0) break
+        const { byPeer: claimed, next } = await this.#claim()
+        if (claimed.size === 0) {
+          seen = { next }
+          break
+        }
         await Promise.all([...claimed].map(([peer, rows]) => this.#send(peer, rows)))
       }
     } catch (error) {
       failed = true
       this.#report(error)
     }
-    if (!this.#stopped) await this.#schedule(failed)
+    if (!this.#stopped) await this.#schedule(failed, seen)
   }
 
   /**
    * The next pass: when a queue's head is due (not the earliest row: the rows behind a head
    * that backs off are due but wait for it, and waking for them would claim nothing, again
    * and again), at most `pollIntervalMs` from now; after a failed pass, no sooner than
-   * `baseDelayMs` (a store that is down is not asked in a loop).
+   * `baseDelayMs` (a store that is down is not asked in a loop). `seen`: that time as the
+   * pass's last claim found it; without it the outbox is read.
    */
-  async #schedule(failed: boolean): Promise<void> {
+  async #schedule(failed: boolean, seen: { next: number | undefined } | undefined): Promise<void> {
     let delay = this.#options.pollIntervalMs
     try {
-      const next = await this.nextDue()
+      const next = seen ? seen.next : await this.nextDue()
       if (next !== undefined) {
         delay = Math.max(0, Math.min(delay, next - this.#ctx.clock.now()))
       }
@@ -147,8 +162,11 @@ export class DeliveryWorker {
     this.#timer.unref?.()
   }
 
-  /** Claims the due heads of the queues (and the rows behind them), per peer up to a batch. */
-  async #claim(): Promise<Map<string, OutboxRow[]>> {
+  /**
+   * Claims the due heads of the queues (and the rows behind them), per peer up to a batch;
+   * when it takes nothing, `next` is when a head is next due (as `nextDue`, from the same read).
+   */
+  async #claim(): Promise<{ byPeer: Map<string, OutboxRow[]>; next: number | undefined }> {
     const ctx = this.#ctx
     return ctx.write(async (tx) => {
       // Claims are taken one instance at a time: a queue's head and the rows behind it go to
@@ -188,7 +206,7 @@ export class DeliveryWorker {
           .where('id', 'in', part)
           .execute()
       }
-      return byPeer
+      return { byPeer, next: ids.length === 0 ? this.#earliestHead(rows) : undefined }
     }, 'delivery')
   }
 

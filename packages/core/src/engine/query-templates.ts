@@ -43,6 +43,22 @@ export function execute<R>(
  */
 export const templateRows = 1000
 
+/**
+ * Template keys for a statement whose SQL changes with a count (rows, IN-list items):
+ * `keyOf(n)` is `${name} ${n}`, made once per count so a hot path builds no string.
+ */
+export function keysPerSize(name: string): (n: number) => string {
+  const keys: string[] = []
+  return (n) => {
+    let key = keys[n]
+    if (key === undefined) {
+      key = `${name} ${n}`
+      keys[n] = key
+    }
+    return key
+  }
+}
+
 /** A stand-in for a parameter while a template is built; replaced on every run. */
 class Slot {
   readonly index: number

@@ -5,6 +5,7 @@ import type { Database } from '../db/schema.js'
 import { remoteReads } from '../delivery/reads.js'
 import { normalizeAddress } from '../engine/addresses.js'
 import type { EngineContext } from '../engine/context.js'
+import { keysPerSize } from '../engine/query-templates.js'
 import { lockRows } from '../engine/row-locks.js'
 import type { WriteTx } from '../engine/write-tx.js'
 import { PigeonholeError } from '../errors.js'
@@ -65,10 +66,12 @@ async function markRows(
   values[0] = tx.now
   values[1] = owner
   for (let i = 0; i < ids.length; i++) values[i + 2] = ids[i]
-  const key = markKey(read, ids.length)
-  // A template (no Kysely build and compile per call): ids.length is at most 1,000.
+  const key = markKeys[read ? 1 : 0](ids.length)
+  // A template (no Kysely build and compile per call), as far as `templateRows` values.
   const { rows: changed } = await (ctx.templates.runBuilt<MarkedRow>(tx, key, values) ??
-    ctx.templates.run(tx, key, values, (slot) => markIdsQuery(tx.db, read, ids.length, slot)))
+    ctx.templates.runOrBuild(tx, key, values, (slot) =>
+      markIdsQuery(tx.db, read, ids.length, slot),
+    ))
   // Every id changed: all are live entries of the owner, so the owner is an account (removing
   // one deletes its entries). Else check both, in the order a caller hears of them (and throw:
   // the transaction rolls the update back). Saves two statements on the usual call (issue 16).
@@ -101,18 +104,8 @@ function markIdsQuery(
     .returning(['message_id', 'role', 'box', 'version'])
 }
 
-const markKeys: [string[], string[]] = [[], []]
-
-/** The template key of a mark of `n` ids, made once per size. */
-function markKey(read: boolean, n: number): string {
-  const keys = markKeys[read ? 1 : 0]
-  let key = keys[n]
-  if (key === undefined) {
-    key = `mark ${read ? 'read' : 'unread'} ids ${n}`
-    keys[n] = key
-  }
-  return key
-}
+/** Template keys of a mark of `n` ids: unread, read. */
+const markKeys = [keysPerSize('mark unread ids'), keysPerSize('mark read ids')] as const
 
 /** Whether every id has a changed row (each id changes at most one row a role). */
 function allChanged(changed: readonly MarkedRow[], ids: readonly string[]): boolean {
